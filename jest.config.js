@@ -1,0 +1,20 @@
+// Jest 30 + ts-jest in ESM mode; run through hack/jest.sh (node --experimental-vm-modules).
+const esmTypeScript = {
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform: { '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }] },
+  testEnvironment: 'node',
+};
+
+export default {
+  projects: [
+    { ...esmTypeScript, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...esmTypeScript,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // Integration tests share one control plane; run them one file at a time.
+      maxWorkers: 1,
+    },
+  ],
+};
