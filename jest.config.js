@@ -13,8 +13,8 @@ export default {
       ...esmTypeScript,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      // Integration tests share one control plane; run them one file at a time.
-      maxWorkers: 1,
+      // They wait on a real control plane: long timeouts (hack/ runs them --runInBand).
+      setupFilesAfterEnv: ['<rootDir>/test/support/integration-setup.ts'],
     },
   ],
 };

@@ -1,0 +1,220 @@
+#!/usr/bin/env bash
+# The local control plane: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and
+# kwok as local processes on loopback. `up` builds what is missing (cached by version), starts
+# whatever is not running, waits for readiness and writes .local/kubeconfig; `down` stops every
+# process it started; `status` tells whether it answers.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+CLUSTER_DIR="$LOCAL_DIR/cluster"
+PKI="$CLUSTER_DIR/pki"
+RUN="$CLUSTER_DIR/run"
+LOGS="$CLUSTER_DIR/logs"
+ETCD_PORT="${DRM_ETCD_PORT:-42379}"
+ETCD_PEER_PORT="${DRM_ETCD_PEER_PORT:-42380}"
+APISERVER_PORT="${DRM_APISERVER_PORT:-46443}"
+CONTROLLER_MANAGER_PORT="${DRM_CONTROLLER_MANAGER_PORT:-46257}"
+SCHEDULER_PORT="${DRM_SCHEDULER_PORT:-46259}"
+KWOK_PORT="${DRM_KWOK_PORT:-46710}"
+APISERVER_URL="https://127.0.0.1:${APISERVER_PORT}"
+# Start order; `down` stops in reverse.
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+
+pid_of() { cat "$RUN/$1.pid" 2>/dev/null || true; }
+alive() { local pid; pid="$(pid_of "$1")"; [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; }
+
+kubectl_local() { "$CONTROL_PLANE_BIN/kubectl" --kubeconfig "$LOCAL_KUBECONFIG" "$@"; }
+
+apiserver_ready() {
+  [[ -f "$LOCAL_KUBECONFIG" ]] && kubectl_local get --raw /readyz --request-timeout=3s >/dev/null 2>&1
+}
+
+wait_for() { # description timeout-seconds command...
+  local what="$1" timeout="$2" start=$SECONDS
+  shift 2
+  until "$@" >/dev/null 2>&1; do
+    if (( SECONDS - start > timeout )); then
+      log "timed out after ${timeout}s waiting for $what; logs are in $LOGS"
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# A CA, the API server's serving certificate, a client certificate per component and the
+# service-account signing key. Made once per clone; all private, all on loopback.
+make_pki() {
+  [[ -f "$PKI/done" ]] && return 0
+  log "creating certificates in $PKI"
+  mkdir -p "$PKI"
+  chmod 700 "$PKI"
+  (
+    cd "$PKI"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -keyout ca.key -out ca.crt \
+      -subj "/CN=drm-local-ca" 2>/dev/null
+    openssl genrsa -out sa.key 2048 2>/dev/null
+    openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
+    cat >apiserver.ext <<EXT
+subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+extendedKeyUsage=serverAuth
+EXT
+    issue() { # name subject extfile
+      openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "$2" 2>/dev/null
+      openssl x509 -req -in "$1.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+        -out "$1.crt" ${3:+-extfile "$3"} 2>/dev/null
+      rm -f "$1.csr"
+    }
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    issue apiserver "/CN=kube-apiserver" apiserver.ext
+    issue admin "/O=system:masters/CN=drm-admin" client.ext
+    issue controller-manager "/CN=system:kube-controller-manager" client.ext
+    issue scheduler "/CN=system:kube-scheduler" client.ext
+    issue kwok "/O=system:masters/CN=kwok-controller" client.ext
+  )
+  touch "$PKI/done"
+}
+
+write_kubeconfig() { # file client-name
+  cat >"$1" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: drm-local
+  cluster:
+    server: ${APISERVER_URL}
+    certificate-authority: ${PKI}/ca.crt
+users:
+- name: $2
+  user:
+    client-certificate: ${PKI}/$2.crt
+    client-key: ${PKI}/$2.key
+contexts:
+- name: drm-local
+  context: {cluster: drm-local, user: $2}
+current-context: drm-local
+KC
+  chmod 600 "$1"
+}
+
+start() { # component args...
+  local name="$1"
+  shift
+  if alive "$name"; then return 0; fi
+  log "starting $name"
+  setsid "$CONTROL_PLANE_BIN/$name" "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN/$name.pid"
+}
+
+up() {
+  if using_external_cluster; then
+    log "KUBECONFIG points at $KUBECONFIG: using that cluster, nothing to start"
+    return 0
+  fi
+  bash "$HACK_DIR/build-control-plane.sh"
+  mkdir -p "$RUN" "$LOGS" "$CLUSTER_DIR/etcd"
+  if apiserver_ready && alive etcd && alive kube-apiserver && alive kube-controller-manager \
+    && alive kube-scheduler && alive kwok; then
+    log "local control plane already running ($APISERVER_URL)"
+    return 0
+  fi
+  local c port
+  for c in "${COMPONENTS[@]}"; do
+    if ! alive "$c"; then
+      case "$c" in
+        etcd) port=$ETCD_PORT ;; kube-apiserver) port=$APISERVER_PORT ;;
+        kube-controller-manager) port=$CONTROLLER_MANAGER_PORT ;;
+        kube-scheduler) port=$SCHEDULER_PORT ;; kwok) port=$KWOK_PORT ;;
+      esac
+      port_free "$port" || { log "port $port for $c is taken (set DRM_*_PORT to move it)"; exit 1; }
+    fi
+  done
+  make_pki
+  write_kubeconfig "$LOCAL_KUBECONFIG" admin
+  write_kubeconfig "$CLUSTER_DIR/controller-manager.kubeconfig" controller-manager
+  write_kubeconfig "$CLUSTER_DIR/scheduler.kubeconfig" scheduler
+  write_kubeconfig "$CLUSTER_DIR/kwok.kubeconfig" kwok
+
+  # fsync off: a throwaway test cluster trades durability for speed.
+  start etcd --name drm-local --data-dir "$CLUSTER_DIR/etcd" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster "drm-local=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync --log-level warn
+  wait_for etcd 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$ETCD_PORT"
+
+  start kube-apiserver --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
+    --cert-dir "$CLUSTER_DIR/apiserver-certs" \
+    --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
+    --client-ca-file "$PKI/ca.crt" \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
+    --service-cluster-ip-range 10.96.0.0/16 --authorization-mode Node,RBAC \
+    --endpoint-reconciler-type none --allow-privileged=true --profiling=false
+  wait_for kube-apiserver 120 apiserver_ready
+
+  start kube-controller-manager --kubeconfig "$CLUSTER_DIR/controller-manager.kubeconfig" \
+    --bind-address 127.0.0.1 --secure-port "$CONTROLLER_MANAGER_PORT" --leader-elect=false \
+    --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
+    --use-service-account-credentials=true \
+    --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
+    --profiling=false
+  start kube-scheduler --kubeconfig "$CLUSTER_DIR/scheduler.kubeconfig" \
+    --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" --leader-elect=false --profiling=false
+  # kwok plays the kubelet for nodes annotated kwok.x-k8s.io/node=fake, and only those. An
+  # explicit config keeps a user's ~/.kwok/kwok.yaml out, and has no stages: kwok's defaults.
+  printf 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n' >"$CLUSTER_DIR/kwok.yaml"
+  start kwok --kubeconfig "$CLUSTER_DIR/kwok.kubeconfig" --config "$CLUSTER_DIR/kwok.yaml" \
+    --node-lease-duration-seconds 40 \
+    --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+    --server-address "127.0.0.1:$KWOK_PORT" --cidr 10.244.0.1/16 --node-ip 127.0.0.1
+
+  wait_for kube-controller-manager 60 curl -ksf "https://127.0.0.1:$CONTROLLER_MANAGER_PORT/healthz"
+  wait_for kube-scheduler 60 curl -ksf "https://127.0.0.1:$SCHEDULER_PORT/healthz"
+  wait_for kwok 60 curl -sf "http://127.0.0.1:$KWOK_PORT/healthz"
+  # Pods need the namespace's default ServiceAccount, made by the controller manager.
+  wait_for "the default ServiceAccount" 60 kubectl_local get serviceaccount default -n default
+  for c in "${COMPONENTS[@]}"; do alive "$c" || { log "$c exited; see $LOGS/$c.log"; exit 1; }; done
+  log "local control plane ready at $APISERVER_URL (kubeconfig: $LOCAL_KUBECONFIG)"
+}
+
+down() {
+  local i c pid
+  for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
+    c="${COMPONENTS[$i]}"
+    pid="$(pid_of "$c")"
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+      log "stopping $c ($pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$RUN/$c.pid"
+  done
+  # Anything of ours that outlived its pid file (a crashed `up`, say) refers to this clone's
+  # cluster directory on its command line.
+  local leftovers
+  leftovers="$(pgrep -f -- "$CLUSTER_DIR/" || true)"
+  if [[ -n "$leftovers" ]]; then
+    log "stopping leftover processes: $(echo "$leftovers" | tr '\n' ' ')"
+    kill -KILL $leftovers 2>/dev/null || true
+  fi
+  if [[ "${1:-}" == "--purge" ]]; then rm -rf "$CLUSTER_DIR/etcd" "$LOCAL_KUBECONFIG"; fi
+  log "local control plane stopped"
+}
+
+status() {
+  local c
+  for c in "${COMPONENTS[@]}"; do
+    if alive "$c"; then echo "$c: running (pid $(pid_of "$c"))"; else echo "$c: stopped"; fi
+  done
+  if apiserver_ready; then echo "apiserver: ready at $APISERVER_URL"; else echo "apiserver: not ready"; fi
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) shift; down "$@" ;;
+  status) status ;;
+  *) echo "usage: $0 up | down [--purge] | status" >&2; exit 2 ;;
+esac

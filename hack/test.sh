@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# `npm test`: everything CI checks, on a fresh clone by itself. Installs what is missing (npm
+# dependencies with the project's Node 24, the control plane), checks types, lint and generated
+# files, runs the unit tests, then the integration tests against a real control plane: the
+# cluster KUBECONFIG points at, or the local one (started here if not running, and then stopped).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_node_deps
+cd "$ROOT_DIR"
+RESULTS="$LOCAL_DIR/test-results"
+mkdir -p "$RESULTS"
+rm -f "$RESULTS"/*.json
+
+log "type check"; tsc -p tsconfig.json --noEmit
+log "lint"; eslint .
+log "generated files up to date"; tsx hack/generate.ts --check
+
+status=0
+log "unit tests"
+bash "$HACK_DIR/jest.sh" --selectProjects unit --json --outputFile "$RESULTS/unit.json" "$@" || status=$?
+
+started_cluster=0
+if using_external_cluster; then
+  log "integration tests against KUBECONFIG=$KUBECONFIG"
+else
+  if ! bash "$HACK_DIR/cluster.sh" status 2>/dev/null | grep -q 'apiserver: ready'; then
+    started_cluster=1
+    trap 'bash "$HACK_DIR/cluster.sh" down' EXIT
+  fi
+  bash "$HACK_DIR/cluster.sh" up
+  export KUBECONFIG="$LOCAL_KUBECONFIG"
+fi
+export DRM_KUBECTL DRM_HELM
+DRM_KUBECTL="$(tool_path kubectl)"
+DRM_HELM="$(tool_path helm)"
+log "integration tests"
+bash "$HACK_DIR/jest.sh" --selectProjects integration --runInBand --json --outputFile "$RESULTS/integration.json" "$@" || status=$?
+
+# One plain closing line over both runs.
+node -e '
+  const fs = require("fs"), path = require("path");
+  let passed = 0, failed = 0, skipped = 0;
+  for (const f of fs.readdirSync(process.argv[1]).filter((f) => f.endsWith(".json"))) {
+    const r = JSON.parse(fs.readFileSync(path.join(process.argv[1], f), "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests; skipped += r.numPendingTests + r.numTodoTests;
+  }
+  console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+' "$RESULTS"
+(( started_cluster == 0 )) || log "stopping the control plane this run started"
+exit "$status"
