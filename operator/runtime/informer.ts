@@ -1,0 +1,105 @@
+// An informer that keeps itself alive. client-node's ListWatch stops for good on any watch or
+// list error other than 410 Gone; this wrapper restarts it with capped exponential backoff and
+// reports whether it is currently connected, for the readiness endpoint.
+import { makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import type { Logger } from './logger.js';
+
+export type InformerEvent = 'add' | 'update' | 'delete';
+
+export interface ResilientInformerOptions<T extends KubernetesObject> {
+  /** Name used in logs and readiness reports, e.g. "pods". */
+  name: string;
+  /** The watch path, e.g. /api/v1/pods or /apis/drm.dtf.io/v1alpha1/subtasks. */
+  path: string;
+  list: () => Promise<KubernetesListObject<T>>;
+  labelSelector?: string;
+  onEvent: (event: InformerEvent, object: T) => void;
+  log: Logger;
+  minRestartDelayMs?: number;
+  maxRestartDelayMs?: number;
+}
+
+export class ResilientInformer<T extends KubernetesObject> {
+  private readonly informer;
+  private restartDelayMs: number;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private connected = false;
+  private synced = false;
+  private lastError: string | undefined;
+  restarts = 0;
+
+  constructor(kubeConfig: KubeConfig, private readonly options: ResilientInformerOptions<T>) {
+    this.restartDelayMs = options.minRestartDelayMs ?? 1000;
+    this.informer = makeInformer<T>(kubeConfig, options.path, options.list, options.labelSelector);
+    for (const event of ['add', 'update', 'delete'] as const) {
+      this.informer.on(event, (object: T) => {
+        this.connected = true;
+        options.onEvent(event, object);
+      });
+    }
+    this.informer.on('connect', () => {
+      this.connected = true;
+    });
+    this.informer.on('error', (error?: unknown) => this.onError(error));
+  }
+
+  /** Lists, then watches; resolves once the first list is in the cache. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    try {
+      await this.informer.start();
+      this.markSynced();
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    await this.informer.stop();
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.informer.get(name, namespace);
+  }
+
+  list(namespace?: string): ReadonlyArray<T> {
+    return this.informer.list(namespace);
+  }
+
+  /** Connected and listed at least once: its cache can be trusted. */
+  get healthy(): boolean {
+    return this.connected && this.synced;
+  }
+
+  get hasSynced(): boolean {
+    return this.synced;
+  }
+
+  status(): { name: string; healthy: boolean; synced: boolean; restarts: number; lastError?: string } {
+    return { name: this.options.name, healthy: this.healthy, synced: this.synced, restarts: this.restarts, ...(this.lastError ? { lastError: this.lastError } : {}) };
+  }
+
+  private markSynced(): void {
+    this.synced = true;
+    this.connected = true;
+    this.restartDelayMs = this.options.minRestartDelayMs ?? 1000;
+  }
+
+  private onError(error: unknown): void {
+    this.connected = false;
+    this.lastError = error instanceof Error ? error.message : String(error);
+    if (this.stopped || this.restartTimer) return;
+    const delay = this.restartDelayMs;
+    this.restartDelayMs = Math.min(delay * 2, this.options.maxRestartDelayMs ?? 60_000);
+    this.options.log.warn({ informer: this.options.name, err: this.lastError, restartInMs: delay }, 'informer stopped; restarting');
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopped) return;
+      this.restarts++;
+      void this.start();
+    }, delay);
+  }
+}
