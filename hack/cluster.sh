@@ -162,10 +162,9 @@ up() {
     --profiling=false
   start kube-scheduler --kubeconfig "$CLUSTER_DIR/scheduler.kubeconfig" \
     --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" --leader-elect=false --profiling=false
-  # kwok plays the kubelet for nodes annotated kwok.x-k8s.io/node=fake, and only those. An
-  # explicit config keeps a user's ~/.kwok/kwok.yaml out, and has no stages: kwok's defaults.
-  printf 'apiVersion: config.kwok.x-k8s.io/v1alpha1\nkind: KwokConfiguration\noptions: {}\n' >"$CLUSTER_DIR/kwok.yaml"
-  start kwok --kubeconfig "$CLUSTER_DIR/kwok.kubeconfig" --config "$CLUSTER_DIR/kwok.yaml" \
+  # kwok plays the kubelet for nodes annotated kwok.x-k8s.io/node=fake, and only those, moving
+  # them and their pods through the stages in hack/kwok/ (the only config it reads).
+  start kwok --kubeconfig "$CLUSTER_DIR/kwok.kubeconfig" --config "$HACK_DIR/kwok/stages.yaml" \
     --node-lease-duration-seconds 40 \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
     --server-address "127.0.0.1:$KWOK_PORT" --cidr 10.244.0.1/16 --node-ip 127.0.0.1

@@ -2,7 +2,8 @@
 # shellcheck shell=bash
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT_DIR="$(dirname "$HACK_DIR")"
-LOCAL_DIR="$ROOT_DIR/.local"
+# DRM_LOCAL_DIR moves the cluster state (tests use it to run a second, throwaway cluster).
+LOCAL_DIR="${DRM_LOCAL_DIR:-$ROOT_DIR/.local}"
 LOCAL_KUBECONFIG="$LOCAL_DIR/kubeconfig"
 source "$HACK_DIR/versions.sh"
 
