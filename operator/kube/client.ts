@@ -1,0 +1,97 @@
+// The operator's door to the API server: one KubeConfig whose every request first takes a token
+// from a client-side rate limiter (client-node has none), typed clients built on it, and the
+// distinction between temporary and permanent API errors that drives requeue vs. give-up.
+import {
+  ApiException,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+  type RequestContext,
+} from '@kubernetes/client-node';
+import { TokenBucket } from '../runtime/rate-limiter.js';
+
+/** A KubeConfig that waits for a rate-limiter token before authenticating each request. */
+export class RateLimitedKubeConfig extends KubeConfig {
+  limiter: TokenBucket | undefined;
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    if (this.limiter) await this.limiter.take();
+    return super.applySecurityAuthentication(context);
+  }
+}
+
+export interface ClientOptions {
+  qps: number;
+  burst: number;
+  /** Path of a kubeconfig; default: $KUBECONFIG, ~/.kube/config, then in-cluster. */
+  kubeconfig?: string;
+}
+
+export function loadKubeConfig(options: ClientOptions): RateLimitedKubeConfig {
+  const kubeConfig = new RateLimitedKubeConfig();
+  if (options.kubeconfig) kubeConfig.loadFromFile(options.kubeconfig);
+  else kubeConfig.loadFromDefault();
+  kubeConfig.limiter = new TokenBucket(options.qps, options.burst);
+  return kubeConfig;
+}
+
+export interface KubeClients {
+  kubeConfig: KubeConfig;
+  core: CoreV1Api;
+  custom: CustomObjectsApi;
+  coordination: CoordinationV1Api;
+}
+
+export function makeClients(kubeConfig: KubeConfig): KubeClients {
+  return {
+    kubeConfig,
+    core: kubeConfig.makeApiClient(CoreV1Api),
+    custom: kubeConfig.makeApiClient(CustomObjectsApi),
+    coordination: kubeConfig.makeApiClient(CoordinationV1Api),
+  };
+}
+
+/** Options that make a patch call send a JSON merge patch. */
+export const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export function statusCode(error: unknown): number | undefined {
+  if (error instanceof ApiException) return error.code;
+  const code = (error as { code?: unknown; statusCode?: unknown } | undefined)?.statusCode ?? (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export const isNotFound = (error: unknown) => statusCode(error) === 404;
+export const isConflict = (error: unknown) => statusCode(error) === 409;
+export const isAlreadyExists = (error: unknown) => statusCode(error) === 409;
+
+/**
+ * Temporary errors are worth retrying with backoff (the server or network may recover, a
+ * conflict means our cache was stale); permanent ones will fail the same way again (the request
+ * itself is wrong: invalid, forbidden), so the reconciler reports them instead of hammering.
+ */
+export function isTemporaryError(error: unknown): boolean {
+  const code = statusCode(error);
+  if (code === undefined) return true; // network errors, timeouts
+  return code === 409 || code === 429 || code >= 500;
+}
+
+/** A short, human description of an API error: the server's message when there is one. */
+export function describeError(error: unknown): string {
+  if (error instanceof ApiException) {
+    const body = error.body as unknown;
+    if (typeof body === 'string') {
+      try {
+        const parsed = JSON.parse(body) as { message?: string };
+        if (parsed.message) return `${error.code}: ${parsed.message}`;
+      } catch {
+        return `${error.code}: ${body.slice(0, 500)}`;
+      }
+    }
+    const message = (body as { message?: string } | undefined)?.message;
+    return `${error.code}: ${message ?? error.message}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
