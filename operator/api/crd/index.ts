@@ -1,0 +1,4 @@
+export * from './crd.js';
+export * from './definitions.js';
+export * from './render.js';
+export * from './structural.js';
