@@ -1,0 +1,210 @@
+// The Subtask controller's decisions as a pure function: from the subtask, its task's state,
+// its dependencies and the pod of its current attempt, what to do and what its status becomes.
+// The adapter (reconciler.ts) gathers the view from the caches and carries the actions out.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Attempt, Subtask, SubtaskPhase, SubtaskStatus } from '../../api/subtask.js';
+import { MAX_ATTEMPT_HISTORY } from '../../api/subtask.js';
+import { podProgress } from './outcome.js';
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  backoffSeconds: number;
+  maxBackoffSeconds: number;
+}
+
+export interface SubtaskView {
+  subtask: Subtask;
+  /** Why the task no longer wants this subtask run (cancelled, failed, deadline), if so. */
+  taskStopReason?: { reason: string; message: string };
+  retry: RetryPolicy;
+  dependencies: Array<{ name: string; phase: SubtaskPhase | 'Missing' }>;
+  /** The current attempt's pod: the object, 'missing' (confirmed absent), or undefined (no attempt yet). */
+  pod?: V1Pod | 'missing';
+  /** Whether the node the pod is bound to still exists. */
+  podNodeExists?: boolean;
+  now: Date;
+}
+
+export type SubtaskAction =
+  | { type: 'createPod'; attempt: number }
+  | { type: 'deletePod'; name: string; reason: string }
+  | { type: 'event'; eventType: 'Normal' | 'Warning'; reason: string; message: string };
+
+export interface SubtaskDecision {
+  status: SubtaskStatus;
+  actions: SubtaskAction[];
+  /** Come back after this long even if nothing changes (retry backoff). */
+  requeueAfterMs?: number;
+}
+
+export const TERMINAL_PHASES: ReadonlySet<SubtaskPhase> = new Set(['Completed', 'Failed', 'Cancelled']);
+
+export function isTerminal(phase: SubtaskPhase | undefined): boolean {
+  return phase !== undefined && TERMINAL_PHASES.has(phase);
+}
+
+/** Seconds to wait before attempt `nextAttempt` (2, 3, ...): doubling from backoffSeconds, capped. */
+export function backoffSecondsBefore(nextAttempt: number, retry: RetryPolicy): number {
+  return Math.min(retry.backoffSeconds * 2 ** Math.max(0, nextAttempt - 2), retry.maxBackoffSeconds);
+}
+
+function podIsLive(pod: V1Pod | 'missing' | undefined): pod is V1Pod {
+  return pod !== undefined && pod !== 'missing' && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed' && !pod.metadata?.deletionTimestamp;
+}
+
+function withAttempt(status: SubtaskStatus, attempt: Attempt): SubtaskStatus {
+  const history = (status.attemptHistory ?? []).filter((a) => a.attempt !== attempt.attempt);
+  history.push(attempt);
+  history.sort((a, b) => a.attempt - b.attempt);
+  return { ...status, attemptHistory: history.slice(-MAX_ATTEMPT_HISTORY) };
+}
+
+export function decideSubtask(view: SubtaskView): SubtaskDecision {
+  const { subtask, now } = view;
+  const nowIso = now.toISOString();
+  const status: SubtaskStatus = { ...(subtask.status ?? {}) };
+  const actions: SubtaskAction[] = [];
+  const attempts = status.attempts ?? 0;
+  const livePod = podIsLive(view.pod) ? view.pod : undefined;
+
+  if (isTerminal(status.phase)) {
+    if (livePod && status.phase !== 'Completed') actions.push({ type: 'deletePod', name: livePod.metadata!.name!, reason: `subtask ${status.phase}` });
+    return { status, actions };
+  }
+
+  const stop = (phase: 'Cancelled' | 'Failed', reason: string, message: string): SubtaskDecision => {
+    if (livePod) actions.push({ type: 'deletePod', name: livePod.metadata!.name!, reason: message });
+    let next: SubtaskStatus = { ...status, phase, message, completionTime: nowIso };
+    if (attempts > 0) {
+      const current = status.attemptHistory?.find((a) => a.attempt === attempts);
+      if (current && !isTerminal(current.phase)) next = withAttempt(next, { ...current, phase, reason, message: message.slice(0, 1024), completionTime: nowIso });
+    }
+    actions.push({ type: 'event', eventType: phase === 'Failed' ? 'Warning' : 'Normal', reason, message });
+    return { status: next, actions };
+  };
+
+  if (view.taskStopReason) return stop('Cancelled', view.taskStopReason.reason, view.taskStopReason.message);
+
+  // Dependencies gate the first attempt only: once started, an attempt's input is fixed.
+  if (attempts === 0) {
+    const broken = view.dependencies.find((d) => d.phase === 'Failed' || d.phase === 'Cancelled');
+    if (broken) return stop('Cancelled', 'DependencyFailed', `dependency ${broken.name} is ${broken.phase}`);
+    const waiting = view.dependencies.filter((d) => d.phase !== 'Completed');
+    if (waiting.length > 0) {
+      return { status: { ...status, phase: 'Pending', message: `waiting for ${waiting.map((d) => d.name).join(', ')}` }, actions };
+    }
+    return startAttempt(status, 1, actions, nowIso);
+  }
+
+  const current: Attempt = status.attemptHistory?.find((a) => a.attempt === attempts) ?? { attempt: attempts, phase: 'Pending' };
+  const failureRecorded = status.lastFailure?.attempt === attempts;
+
+  if (!failureRecorded) {
+    const pod = view.pod;
+    if (pod === undefined || pod === 'missing') {
+      // Never seen past Pending: the pod was not created yet, or was deleted before binding; create it (again).
+      if (current.phase === 'Pending' && !current.nodeName) return { status: { ...status, phase: 'Pending' }, actions: [{ type: 'createPod', attempt: attempts }] };
+      return recordFailure(view, status, current, 'PodLost', `pod of attempt ${attempts} disappeared${current.nodeName ? ` from node ${current.nodeName}` : ''}`, undefined, actions);
+    }
+    const progress = podProgress(pod);
+    if (progress.state !== 'Succeeded' && progress.state !== 'Failed' && progress.state !== 'Unscheduled' && view.podNodeExists === false) {
+      actions.push({ type: 'deletePod', name: pod.metadata!.name!, reason: `node ${progress.nodeName} is gone` });
+      return recordFailure(view, status, { ...current, nodeName: progress.nodeName }, 'NodeLost', `node ${progress.nodeName} disappeared while attempt ${attempts} ran`, undefined, actions);
+    }
+    switch (progress.state) {
+      case 'Unscheduled':
+        return { status: { ...status, phase: 'Pending', message: progress.message ?? 'waiting for a node' }, actions };
+      case 'Bound': {
+        const next = withAttempt({ ...status, phase: 'Assigned', nodeName: progress.nodeName, message: `bound to ${progress.nodeName}` }, { ...current, nodeName: progress.nodeName, phase: 'Assigned' });
+        return { status: next, actions };
+      }
+      case 'Running': {
+        const startTime = progress.startTime ?? nowIso;
+        const next = withAttempt(
+          { ...status, phase: 'Running', nodeName: progress.nodeName, message: `running on ${progress.nodeName}`, startTime: status.startTime ?? startTime },
+          { ...current, nodeName: progress.nodeName, phase: 'Running', startTime: current.startTime ?? startTime },
+        );
+        return { status: next, actions };
+      }
+      case 'Succeeded': {
+        const finish = progress.finishTime ?? nowIso;
+        const outcome = progress.outcome;
+        let next: SubtaskStatus = {
+          ...status,
+          phase: 'Completed',
+          message: `completed on attempt ${attempts}`,
+          completionTime: finish,
+          startTime: status.startTime ?? progress.startTime ?? finish,
+          ...(progress.nodeName ? { nodeName: progress.nodeName } : {}),
+          ...(outcome.metrics ? { metrics: outcome.metrics } : {}),
+        };
+        delete next.result;
+        delete next.resultRef;
+        if (outcome.resultConfigMap) next.resultRef = { configMapName: outcome.resultConfigMap, key: 'result.json' };
+        else if (outcome.hasResult) next.result = outcome.result;
+        next = withAttempt(next, { ...current, phase: 'Completed', exitCode: progress.exitCode, completionTime: finish, ...(progress.nodeName ? { nodeName: progress.nodeName } : {}), ...(progress.startTime && !current.startTime ? { startTime: progress.startTime } : {}) });
+        actions.push({ type: 'event', eventType: 'Normal', reason: 'Completed', message: `attempt ${attempts} completed${progress.nodeName ? ` on ${progress.nodeName}` : ''}` });
+        return { status: next, actions };
+      }
+      case 'Failed':
+        return recordFailure(view, status, { ...current, ...(progress.nodeName ? { nodeName: progress.nodeName } : {}), ...(progress.startTime && !current.startTime ? { startTime: progress.startTime } : {}) }, progress.reason, progress.message, progress.exitCode, actions);
+    }
+  }
+
+  // The current attempt failed and was recorded: retry when the backoff has passed.
+  if (attempts >= view.retry.maxAttempts) {
+    return stop('Failed', 'RetriesExhausted', `failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${status.lastFailure?.message ?? 'unknown error'}`);
+  }
+  const failedAt = Date.parse(status.lastFailure?.time ?? nowIso);
+  const dueAt = failedAt + backoffSecondsBefore(attempts + 1, view.retry) * 1000;
+  if (now.getTime() < dueAt) {
+    const waitMs = dueAt - now.getTime();
+    return {
+      status: { ...status, phase: 'Pending', message: `attempt ${attempts} failed (${status.lastFailure?.reason}); retrying in ${Math.ceil(waitMs / 1000)}s` },
+      actions,
+      requeueAfterMs: waitMs,
+    };
+  }
+  return startAttempt(status, attempts + 1, actions, nowIso);
+}
+
+function startAttempt(status: SubtaskStatus, attempt: number, actions: SubtaskAction[], nowIso: string): SubtaskDecision {
+  const next = withAttempt({ ...status, phase: 'Pending', attempts: attempt, message: attempt === 1 ? 'waiting for a node' : `attempt ${attempt} waiting for a node` }, { attempt, phase: 'Pending' });
+  delete next.nodeName;
+  actions.push({ type: 'createPod', attempt });
+  if (attempt > 1) actions.push({ type: 'event', eventType: 'Normal', reason: 'Retrying', message: `starting attempt ${attempt}` });
+  void nowIso;
+  return { status: next, actions };
+}
+
+function recordFailure(
+  view: SubtaskView,
+  status: SubtaskStatus,
+  current: Attempt,
+  reason: string,
+  message: string,
+  exitCode: number | undefined,
+  actions: SubtaskAction[],
+): SubtaskDecision {
+  const nowIso = view.now.toISOString();
+  const attempt = current.attempt;
+  const cleanReason = reason.replace(/[^A-Za-z0-9_]/g, '') || 'Failed';
+  let next: SubtaskStatus = {
+    ...status,
+    lastFailure: { attempt, reason: cleanReason, message, ...(exitCode !== undefined ? { exitCode } : {}), time: nowIso },
+  };
+  next = withAttempt(next, { ...current, phase: 'Failed', reason: cleanReason, message: message.slice(0, 1024), ...(exitCode !== undefined ? { exitCode } : {}), completionTime: nowIso });
+  actions.push({ type: 'event', eventType: 'Warning', reason: 'AttemptFailed', message: `attempt ${attempt} failed (${cleanReason}): ${message.slice(0, 300)}` });
+  if (attempt >= view.retry.maxAttempts) {
+    return {
+      status: { ...next, phase: 'Failed', message: `failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${message.slice(0, 1000)}`, completionTime: nowIso },
+      actions: [...actions, { type: 'event', eventType: 'Warning', reason: 'RetriesExhausted', message: `no attempts left (${attempt} of ${view.retry.maxAttempts})` }],
+    };
+  }
+  const waitMs = backoffSecondsBefore(attempt + 1, view.retry) * 1000;
+  return {
+    status: { ...next, phase: 'Pending', message: `attempt ${attempt} failed (${cleanReason}); retrying in ${Math.ceil(waitMs / 1000)}s` },
+    actions,
+    requeueAfterMs: Math.max(waitMs, 1),
+  };
+}

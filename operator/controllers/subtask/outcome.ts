@@ -1,0 +1,91 @@
+// What a worker Pod says about its attempt (pure): where it is in its life, and, once it ended,
+// the outcome the worker wrote to its termination message (docs/worker-contract.md).
+import type { V1Pod } from '@kubernetes/client-node';
+import { WORKER_CONTAINER } from './pod.js';
+
+export interface WorkerMetrics {
+  executionSeconds?: number;
+  cpuCoresUsed?: number;
+  memoryBytesUsed?: number;
+}
+
+export interface WorkerOutcome {
+  result?: unknown;
+  hasResult: boolean;
+  resultConfigMap?: string;
+  metrics?: WorkerMetrics;
+  error?: string;
+}
+
+export type PodProgress =
+  | { state: 'Unscheduled'; message?: string }
+  | { state: 'Bound'; nodeName: string }
+  | { state: 'Running'; nodeName: string; startTime?: string }
+  | { state: 'Succeeded'; nodeName?: string; startTime?: string; finishTime?: string; outcome: WorkerOutcome; exitCode: number }
+  | { state: 'Failed'; nodeName?: string; startTime?: string; finishTime?: string; reason: string; message: string; exitCode?: number; outcome?: WorkerOutcome };
+
+/** Parses a termination message; anything that is not the contract's JSON is kept as an error text. */
+export function parseTerminationMessage(message: string | undefined): WorkerOutcome | undefined {
+  if (!message || message.trim() === '') return undefined;
+  try {
+    const parsed = JSON.parse(message) as Record<string, unknown>;
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { hasResult: false, error: message.slice(0, 1024) };
+    const metrics = sanitizeMetrics(parsed.metrics);
+    return {
+      hasResult: 'result' in parsed,
+      ...('result' in parsed ? { result: parsed.result } : {}),
+      ...(typeof parsed.resultConfigMap === 'string' ? { resultConfigMap: parsed.resultConfigMap } : {}),
+      ...(metrics ? { metrics } : {}),
+      ...(typeof parsed.error === 'string' ? { error: parsed.error } : {}),
+    };
+  } catch {
+    // FallbackToLogsOnError puts the log tail here when the worker wrote nothing.
+    return { hasResult: false, error: message.slice(-1024) };
+  }
+}
+
+function sanitizeMetrics(raw: unknown): WorkerMetrics | undefined {
+  if (!raw || typeof raw !== 'object') return undefined;
+  const value = raw as Record<string, unknown>;
+  const metrics: WorkerMetrics = {};
+  const finite = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x >= 0;
+  if (finite(value.executionSeconds)) metrics.executionSeconds = value.executionSeconds as number;
+  if (finite(value.cpuCoresUsed)) metrics.cpuCoresUsed = value.cpuCoresUsed as number;
+  if (finite(value.memoryBytesUsed)) metrics.memoryBytesUsed = Math.round(value.memoryBytesUsed as number);
+  return Object.keys(metrics).length > 0 ? metrics : undefined;
+}
+
+const iso = (value: Date | string | undefined) => (value === undefined ? undefined : new Date(value).toISOString());
+
+export function podProgress(pod: V1Pod): PodProgress {
+  const nodeName = pod.spec?.nodeName;
+  const phase = pod.status?.phase;
+  const container = pod.status?.containerStatuses?.find((c) => c.name === WORKER_CONTAINER) ?? pod.status?.containerStatuses?.[0];
+  const terminated = container?.state?.terminated;
+  const startTime = iso(pod.status?.startTime);
+  if (phase === 'Succeeded') {
+    const outcome = parseTerminationMessage(terminated?.message) ?? { hasResult: false };
+    return { state: 'Succeeded', ...(nodeName ? { nodeName } : {}), ...(startTime ? { startTime } : {}), ...(terminated?.finishedAt ? { finishTime: iso(terminated.finishedAt)! } : {}), outcome, exitCode: terminated?.exitCode ?? 0 };
+  }
+  if (phase === 'Failed') {
+    const outcome = parseTerminationMessage(terminated?.message);
+    const reason = terminated?.reason ?? pod.status?.reason ?? 'Failed';
+    const message = outcome?.error ?? terminated?.message ?? pod.status?.message ?? `worker exited with code ${terminated?.exitCode ?? 'unknown'}`;
+    return {
+      state: 'Failed',
+      ...(nodeName ? { nodeName } : {}),
+      ...(startTime ? { startTime } : {}),
+      ...(terminated?.finishedAt ? { finishTime: iso(terminated.finishedAt)! } : {}),
+      reason: reason.replace(/[^A-Za-z0-9_]/g, '') || 'Failed',
+      message: message.slice(0, 1024),
+      ...(terminated?.exitCode !== undefined ? { exitCode: terminated.exitCode } : {}),
+      ...(outcome ? { outcome } : {}),
+    };
+  }
+  if (!nodeName) {
+    const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+    return { state: 'Unscheduled', ...(unschedulable?.message ? { message: unschedulable.message } : {}) };
+  }
+  if (phase === 'Running') return { state: 'Running', nodeName, ...(startTime ? { startTime } : {}) };
+  return { state: 'Bound', nodeName };
+}

@@ -1,0 +1,183 @@
+// The Pod and input ConfigMap of one attempt of a Subtask (pure: Subtask in, manifests out).
+// The Pod follows docs/worker-contract.md: the resolved input is mounted from the ConfigMap, the
+// outcome comes back through the termination message (or a result ConfigMap the worker makes).
+import type { V1ConfigMap, V1Pod, V1Toleration, V1NodeSelectorRequirement } from '@kubernetes/client-node';
+import type { Subtask } from '../../api/subtask.js';
+import { GROUP_VERSION } from '../../api/common.js';
+import { ANNOTATIONS, GPU_RESOURCE, LABELS, MANAGER, fnv1aHex, labelValueFor } from '../labels.js';
+
+export const INPUT_MOUNT_DIR = '/var/run/drm/input';
+export const INPUT_FILE_KEY = 'input.json';
+export const TERMINATION_MESSAGE_PATH = '/dev/termination-log';
+export const WORKER_SERVICE_ACCOUNT = 'drm-worker';
+export const WORKER_CONTAINER = 'worker';
+
+export interface WorkerPodOptions {
+  /** Image of the built-in worker (the operator's own image). */
+  builtinWorkerImage: string;
+  /** Scheduler that places the pod; undefined: the cluster's default scheduler. */
+  schedulerName?: string;
+  /** Tolerations for the taints of the pools the subtask may run on. */
+  tolerations?: V1Toleration[];
+}
+
+/** The name of a DNS subdomain object derived from `base` plus a suffix, kept within 253. */
+export function derivedName(base: string, suffix: string): string {
+  const full = `${base}-${suffix}`;
+  if (full.length <= 253) return full;
+  return `${base.slice(0, 253 - suffix.length - 10)}-${fnv1aHex(base)}-${suffix}`;
+}
+
+export function podNameFor(subtaskName: string, attempt: number): string {
+  return derivedName(subtaskName, `a${attempt}`);
+}
+
+export function inputConfigMapNameFor(subtaskName: string): string {
+  return derivedName(subtaskName, 'input');
+}
+
+export function resultConfigMapNameFor(subtaskName: string, attempt: number): string {
+  return derivedName(subtaskName, `a${attempt}-result`);
+}
+
+function ownerReference(subtask: Subtask) {
+  return {
+    apiVersion: GROUP_VERSION,
+    kind: 'Subtask',
+    name: subtask.metadata.name!,
+    uid: subtask.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+function commonLabels(subtask: Subtask): Record<string, string> {
+  return {
+    [LABELS.managedBy]: MANAGER,
+    [LABELS.task]: labelValueFor(subtask.spec.taskRef.name),
+    [LABELS.subtask]: labelValueFor(subtask.metadata.name!),
+    [LABELS.role]: subtask.spec.role,
+  };
+}
+
+/** The input document of docs/worker-contract.md, in a ConfigMap owned by the Subtask. */
+export function buildInputConfigMap(subtask: Subtask, items: unknown[], namespace: string): V1ConfigMap {
+  const document = {
+    apiVersion: GROUP_VERSION,
+    task: subtask.spec.taskRef.name,
+    subtask: subtask.metadata.name,
+    namespace,
+    role: subtask.spec.role,
+    index: subtask.spec.index,
+    ...(subtask.spec.microBatch !== undefined ? { microBatch: subtask.spec.microBatch } : {}),
+    taskType: subtask.spec.taskType,
+    params: subtask.spec.params ?? {},
+    items,
+  };
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: inputConfigMapNameFor(subtask.metadata.name!),
+      namespace,
+      labels: commonLabels(subtask),
+      annotations: { [ANNOTATIONS.subtaskName]: subtask.metadata.name!, [ANNOTATIONS.taskName]: subtask.spec.taskRef.name },
+      ownerReferences: [ownerReference(subtask)],
+    },
+    data: { [INPUT_FILE_KEY]: JSON.stringify(document) },
+  };
+}
+
+function nodeRequirements(subtask: Subtask): { selector: Record<string, string>; expressions: V1NodeSelectorRequirement[] } {
+  const hardware = subtask.spec.hardware;
+  const selector: Record<string, string> = {};
+  const expressions: V1NodeSelectorRequirement[] = [];
+  if (hardware?.type === 'gpu' || hardware?.type === 'cpu') selector[LABELS.hardware] = hardware.type;
+  if (hardware?.gpuProduct) selector[LABELS.gpuProduct] = hardware.gpuProduct;
+  if (hardware?.minGpuMemoryMiB !== undefined) {
+    expressions.push({ key: LABELS.gpuMemory, operator: 'Gt', values: [String(hardware.minGpuMemoryMiB - 1)] });
+  }
+  return { selector, expressions };
+}
+
+function resourceRequirements(subtask: Subtask) {
+  const requests: Record<string, string> = {};
+  const limits: Record<string, string> = {};
+  const resources = subtask.spec.resources;
+  if (resources?.cpu !== undefined) requests.cpu = String(resources.cpu);
+  if (resources?.memory !== undefined) {
+    // Memory is not compressible: a limit equal to the request makes an overrun an OOMKill the
+    // retry logic sees, rather than a node under pressure.
+    requests.memory = String(resources.memory);
+    limits.memory = String(resources.memory);
+  }
+  if (resources?.gpu) {
+    requests[GPU_RESOURCE] = String(resources.gpu);
+    limits[GPU_RESOURCE] = String(resources.gpu);
+  }
+  return { requests, ...(Object.keys(limits).length > 0 ? { limits } : {}) };
+}
+
+export function buildWorkerPod(subtask: Subtask, attempt: number, options: WorkerPodOptions): V1Pod {
+  const name = subtask.metadata.name!;
+  const namespace = subtask.metadata.namespace!;
+  const worker = subtask.spec.worker;
+  const { selector, expressions } = nodeRequirements(subtask);
+  const contractEnv = [
+    { name: 'DRM_INPUT_FILE', value: `${INPUT_MOUNT_DIR}/${INPUT_FILE_KEY}` },
+    { name: 'DRM_TERMINATION_MESSAGE_PATH', value: TERMINATION_MESSAGE_PATH },
+    { name: 'DRM_RESULT_CONFIGMAP', value: resultConfigMapNameFor(name, attempt) },
+    { name: 'DRM_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    { name: 'DRM_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'DRM_POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
+    { name: 'DRM_TASK_NAME', value: subtask.spec.taskRef.name },
+    { name: 'DRM_SUBTASK_NAME', value: name },
+    { name: 'DRM_ATTEMPT', value: String(attempt) },
+    { name: 'DRM_TASK_TYPE', value: subtask.spec.taskType },
+  ];
+  const userEnv = (worker?.env ?? []).filter((v) => !v.name.startsWith('DRM_')).map((v) => ({ name: v.name, value: v.value ?? '' }));
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: podNameFor(name, attempt),
+      namespace,
+      labels: { ...commonLabels(subtask), [LABELS.attempt]: String(attempt) },
+      annotations: { [ANNOTATIONS.subtaskName]: name, [ANNOTATIONS.taskName]: subtask.spec.taskRef.name },
+      ownerReferences: [ownerReference(subtask)],
+    },
+    spec: {
+      restartPolicy: 'Never',
+      ...(options.schedulerName ? { schedulerName: options.schedulerName } : {}),
+      serviceAccountName: WORKER_SERVICE_ACCOUNT,
+      ...(Object.keys(selector).length > 0 ? { nodeSelector: selector } : {}),
+      ...(expressions.length > 0
+        ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: expressions }] } } } }
+        : {}),
+      ...(options.tolerations && options.tolerations.length > 0 ? { tolerations: options.tolerations } : {}),
+      securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [
+        {
+          name: WORKER_CONTAINER,
+          image: worker?.image ?? options.builtinWorkerImage,
+          ...(worker?.imagePullPolicy ? { imagePullPolicy: worker.imagePullPolicy } : {}),
+          command: worker ? worker.command : ['node', '/app/dist/operator/worker/main.js'],
+          ...(worker?.args ? { args: worker.args } : {}),
+          env: [...userEnv, ...contractEnv],
+          resources: resourceRequirements(subtask),
+          terminationMessagePath: TERMINATION_MESSAGE_PATH,
+          terminationMessagePolicy: 'FallbackToLogsOnError',
+          securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+          volumeMounts: [
+            { name: 'input', mountPath: INPUT_MOUNT_DIR, readOnly: true },
+            { name: 'scratch', mountPath: '/tmp' },
+          ],
+        },
+      ],
+      volumes: [
+        { name: 'input', configMap: { name: inputConfigMapNameFor(name) } },
+        { name: 'scratch', emptyDir: { sizeLimit: '1Gi' } },
+      ],
+    },
+  };
+}
