@@ -378,7 +378,11 @@ function immutable(field: keyof OrchestratedTaskSpecShape & string): TransitionR
   };
 }
 
-/** What the split depends on cannot change once the task exists. */
+/**
+ * What the split and each subtask's work depend on cannot change once the task exists (create a
+ * new task instead). merge, poolSelector, retry, failurePolicy, deadlineSeconds and cancel stay
+ * mutable: they steer a running task without redefining it.
+ */
 export const orchestratedTaskSpecTransitionRules: ReadonlyArray<TransitionRule<OrchestratedTaskSpecShape>> = [
   {
     cel: 'self.strategy == oldSelf.strategy',
@@ -387,8 +391,17 @@ export const orchestratedTaskSpecTransitionRules: ReadonlyArray<TransitionRule<O
     reason: 'FieldValueForbidden',
     holds: (spec, oldSpec) => spec.strategy === oldSpec.strategy,
   },
+  immutable('taskType'),
+  immutable('params'),
+  immutable('input'),
   immutable('partitions'),
+  immutable('stages'),
   immutable('microBatches'),
+  immutable('variants'),
+  immutable('functions'),
+  immutable('worker'),
+  immutable('hardware'),
+  immutable('resources'),
 ];
 
 export const orchestratedTaskSpecSchema = withRules(orchestratedTaskSpecShape, orchestratedTaskSpecRules, orchestratedTaskSpecTransitionRules);

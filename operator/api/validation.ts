@@ -156,3 +156,10 @@ export function scalarSet<T extends z.ZodType>(item: T, bounds: { minItems?: num
     })
     .meta({ 'x-kubernetes-list-type': 'set' });
 }
+
+/** A zod issue path written the way the API server writes field paths: `spec.stages[1].name`. */
+export function formatFieldPath(path: ReadonlyArray<PropertyKey>): string {
+  return path
+    .map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : index === 0 ? String(segment) : `.${String(segment)}`))
+    .join('');
+}
