@@ -266,8 +266,8 @@ export type Scaling = z.output<typeof scalingSchema>;
 
 const taintSchema = z
   .object({
-    key: labelKey('Taint key.'),
-    value: labelValue('Taint value.').optional(),
+    key: labelKey('Taint key, a label key such as nvidia.com/gpu or dedicated.'),
+    value: labelValue('Taint value; may be omitted.').optional(),
     effect: z.enum(TAINT_EFFECTS).describe('NoSchedule, PreferNoSchedule or NoExecute.'),
   })
   .describe('A taint put on every node of the pool; subtasks of this pool tolerate it.');
