@@ -1,0 +1,184 @@
+// The Subtask controller's adapter: gathers the view decideSubtask needs from the informer caches
+// (confirming absences against the API server), carries out its actions, and writes the status
+// only when it changed.
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
+import type { OrchestratedTask } from '../../api/orchestratedtask.js';
+import type { Subtask, SubtaskPhase } from '../../api/subtask.js';
+import { GROUP_VERSION } from '../../api/common.js';
+import { inputSource, itemsFromDependencies, selectItems } from '../../core/split/index.js';
+import { isAlreadyExists, isNotFound, type KubeClients } from '../../kube/client.js';
+import type { EventSink } from '../../kube/events.js';
+import type { ReconcileResult } from '../../runtime/controller.js';
+import { PermanentError, splitKey } from '../../runtime/controller.js';
+import type { Logger } from '../../runtime/logger.js';
+import { parseConfigMapJson, readSubtaskResult } from '../results.js';
+import { decideSubtask, type RetryPolicy, type SubtaskAction } from './decide.js';
+import { buildInputConfigMap, buildWorkerPod, inputConfigMapNameFor, podNameFor, type WorkerPodOptions } from './pod.js';
+import { ensureWorkerIdentity } from './worker-identity.js';
+
+export interface ObjectCache<T> {
+  get(name: string, namespace?: string): T | undefined;
+  list(namespace?: string): ReadonlyArray<T>;
+}
+
+export interface SubtaskReconcilerDeps {
+  clients: KubeClients;
+  tasks: ObjectCache<OrchestratedTask>;
+  subtasks: ObjectCache<Subtask>;
+  pods: ObjectCache<V1Pod>;
+  nodes: ObjectCache<V1Node>;
+  events: EventSink;
+  log: Logger;
+  podOptions: (subtask: Subtask) => WorkerPodOptions;
+  now?: () => Date;
+}
+
+const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, backoffSeconds: 10, maxBackoffSeconds: 300 };
+
+export function taskStopReason(task: OrchestratedTask | undefined, subtask: Subtask): { reason: string; message: string } | undefined {
+  if (!task || (subtask.spec.taskRef.uid && task.metadata.uid !== subtask.spec.taskRef.uid)) {
+    return { reason: 'TaskGone', message: `task ${subtask.spec.taskRef.name} no longer exists` };
+  }
+  if (task.metadata.deletionTimestamp) return { reason: 'TaskDeleted', message: `task ${task.metadata.name} is being deleted` };
+  if (task.spec.cancel) return { reason: 'TaskCancelled', message: `task ${task.metadata.name} was cancelled` };
+  const phase = task.status?.phase;
+  if (phase === 'Failed' || phase === 'Cancelled') return { reason: `Task${phase}`, message: `task ${task.metadata.name} is ${phase}${task.status?.message ? `: ${task.status.message}` : ''}` };
+  return undefined;
+}
+
+export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
+  const { clients, log } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function currentPod(namespace: string, name: string): Promise<V1Pod | 'missing'> {
+    const cached = deps.pods.get(name, namespace);
+    if (cached) return cached;
+    // The cache may lag our own create: ask the API server before concluding it is gone.
+    try {
+      return await clients.core.readNamespacedPod({ name, namespace });
+    } catch (error) {
+      if (isNotFound(error)) return 'missing';
+      throw error;
+    }
+  }
+
+  async function nodeExists(name: string): Promise<boolean> {
+    if (deps.nodes.get(name)) return true;
+    try {
+      await clients.core.readNode({ name });
+      return true;
+    } catch (error) {
+      if (isNotFound(error)) return false;
+      throw error;
+    }
+  }
+
+  async function resolveItems(subtask: Subtask): Promise<unknown[]> {
+    const namespace = subtask.metadata.namespace!;
+    const source = inputSource(subtask.spec);
+    switch (source.kind) {
+      case 'inline':
+        return source.items;
+      case 'configMap': {
+        const configMap = await clients.core.readNamespacedConfigMap({ name: source.name, namespace });
+        try {
+          return selectItems(parseConfigMapJson(configMap, source.key), source);
+        } catch (error) {
+          throw new PermanentError(`input ConfigMap ${source.name} key ${source.key}: ${(error as Error).message}`, 'InvalidInput');
+        }
+      }
+      case 'dependency': {
+        const dependency = deps.subtasks.get(source.from, namespace);
+        if (!dependency) throw new Error(`dependency ${source.from} is not in the cache yet`);
+        return itemsFromDependencies(subtask.spec, new Map([[source.from, await readSubtaskResult(clients.core, dependency)]]));
+      }
+    }
+  }
+
+  async function createAttemptPod(subtask: Subtask, attempt: number): Promise<void> {
+    const namespace = subtask.metadata.namespace!;
+    await ensureWorkerIdentity(clients, namespace);
+    try {
+      await clients.core.readNamespacedConfigMap({ name: inputConfigMapNameFor(subtask.metadata.name!), namespace });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      const items = await resolveItems(subtask);
+      try {
+        await clients.core.createNamespacedConfigMap({ namespace, body: buildInputConfigMap(subtask, items, namespace) });
+      } catch (createError) {
+        if (!isAlreadyExists(createError)) throw createError;
+      }
+    }
+    try {
+      await clients.core.createNamespacedPod({ namespace, body: buildWorkerPod(subtask, attempt, deps.podOptions(subtask)) });
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error;
+    }
+  }
+
+  async function act(subtask: Subtask, action: SubtaskAction): Promise<void> {
+    const namespace = subtask.metadata.namespace!;
+    switch (action.type) {
+      case 'createPod':
+        await createAttemptPod(subtask, action.attempt);
+        return;
+      case 'deletePod':
+        try {
+          await clients.core.deleteNamespacedPod({ name: action.name, namespace, gracePeriodSeconds: 5 });
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+        }
+        return;
+      case 'event':
+        deps.events.emit({ apiVersion: GROUP_VERSION, kind: 'Subtask', metadata: subtask.metadata }, action.eventType, action.reason, action.message);
+        return;
+    }
+  }
+
+  return async function reconcileSubtask(key: string): Promise<ReconcileResult | void> {
+    const { namespace, name } = splitKey(key);
+    const subtask = deps.subtasks.get(name, namespace);
+    if (!subtask || subtask.metadata.deletionTimestamp) return;
+    const task = deps.tasks.get(subtask.spec.taskRef.name, namespace);
+    const attempts = subtask.status?.attempts ?? 0;
+    const pod = attempts > 0 ? await currentPod(namespace, podNameFor(name, attempts)) : undefined;
+    const podNode = pod && pod !== 'missing' ? pod.spec?.nodeName : undefined;
+    const retry = task?.spec.retry;
+    const decision = decideSubtask({
+      subtask,
+      ...(taskStopReason(task, subtask) ? { taskStopReason: taskStopReason(task, subtask)! } : {}),
+      retry: {
+        maxAttempts: retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
+        backoffSeconds: retry?.backoffSeconds ?? DEFAULT_RETRY.backoffSeconds,
+        maxBackoffSeconds: retry?.maxBackoffSeconds ?? DEFAULT_RETRY.maxBackoffSeconds,
+      },
+      dependencies: (subtask.spec.dependsOn ?? []).map((dependency) => {
+        const found = deps.subtasks.get(dependency, namespace);
+        return { name: dependency, phase: found ? ((found.status?.phase ?? 'Pending') as SubtaskPhase) : 'Missing' };
+      }),
+      ...(pod ? { pod } : {}),
+      ...(podNode ? { podNodeExists: await nodeExists(podNode) } : {}),
+      now: now(),
+    });
+    for (const action of decision.actions) await act(subtask, action);
+    const status = { ...decision.status, observedGeneration: subtask.metadata.generation ?? 0 };
+    if (!isDeepStrictEqual(stripUndefined(status), stripUndefined(subtask.status ?? {}))) {
+      await clients.custom.replaceNamespacedCustomObjectStatus({
+        group: 'drm.dtf.io',
+        version: 'v1alpha1',
+        namespace,
+        plural: 'subtasks',
+        name,
+        body: { ...subtask, status },
+      });
+      log.debug({ task: subtask.spec.taskRef.name, subtask: name, phase: status.phase }, 'subtask status written');
+    }
+    return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : undefined;
+  };
+}
+
+/** JSON equality: undefined fields are absent fields. */
+export function stripUndefined<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

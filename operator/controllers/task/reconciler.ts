@@ -1,0 +1,302 @@
+// The OrchestratedTask controller: finalizer, split into Subtasks (once, idempotently: names are
+// deterministic), progress from the Subtasks' phases, failure policy, deadline and cancellation,
+// and the merge of results into status.result (or ConfigMaps named in status.resultRef).
+import type { V1ConfigMap, V1Node } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
+import { defaultMergeMethod, type OrchestratedTask } from '../../api/orchestratedtask.js';
+import type { OrchestratedTaskStatus } from '../../api/orchestratedtask.js';
+import type { Subtask } from '../../api/subtask.js';
+import { GROUP_VERSION } from '../../api/common.js';
+import { chunkForConfigMaps, MergeError, mergeResults, RESULT_KEY, type SubtaskResult } from '../../core/merge/index.js';
+import { choosePartitions, planSubtasks, SplitError, type PlannedSubtask } from '../../core/split/index.js';
+import { isAlreadyExists, isNotFound, mergePatch, type KubeClients } from '../../kube/client.js';
+import type { EventSink } from '../../kube/events.js';
+import type { ReconcileResult } from '../../runtime/controller.js';
+import { splitKey } from '../../runtime/controller.js';
+import type { Logger } from '../../runtime/logger.js';
+import { FINALIZER, LABELS, MANAGER, labelValueFor } from '../labels.js';
+import { parseConfigMapJson, readSubtaskResult } from '../results.js';
+import type { ObjectCache } from '../subtask/reconciler.js';
+import { stripUndefined } from '../subtask/reconciler.js';
+import { completionPercentage, countSubtasks, deadlineOf, taskVerdict, TERMINAL_TASK_PHASES } from './summary.js';
+
+/** Largest merged result kept inline in status.result; larger ones go to ConfigMaps. */
+export const INLINE_RESULT_LIMIT_BYTES = 64 * 1024;
+const RESULT_CHUNK_BYTES = 900 * 1024;
+
+export interface TaskReconcilerDeps {
+  clients: KubeClients;
+  tasks: ObjectCache<OrchestratedTask>;
+  subtasks: ObjectCache<Subtask>;
+  nodes: ObjectCache<V1Node>;
+  events: EventSink;
+  log: Logger;
+  now?: () => Date;
+}
+
+export function subtasksOf(task: OrchestratedTask, subtasks: ObjectCache<Subtask>): Subtask[] {
+  return subtasks
+    .list(task.metadata.namespace)
+    .filter((s) => s.spec.taskRef.name === task.metadata.name && (!s.spec.taskRef.uid || s.spec.taskRef.uid === task.metadata.uid));
+}
+
+export function resultConfigMapName(taskName: string, chunk: number): string {
+  const base = `${taskName.slice(0, 230)}-result`;
+  return chunk === 0 ? base : `${base}-${chunk}`;
+}
+
+export function makeTaskReconciler(deps: TaskReconcilerDeps) {
+  const { clients, log } = deps;
+  const now = deps.now ?? (() => new Date());
+  const crd = { group: 'drm.dtf.io', version: 'v1alpha1', plural: 'orchestratedtasks' };
+  const emit = (task: OrchestratedTask, type: 'Normal' | 'Warning', reason: string, message: string) =>
+    deps.events.emit({ apiVersion: GROUP_VERSION, kind: 'OrchestratedTask', metadata: task.metadata }, type, reason, message);
+
+  async function patchFinalizers(task: OrchestratedTask, finalizers: string[]): Promise<void> {
+    await clients.custom.patchNamespacedCustomObject(
+      { ...crd, namespace: task.metadata.namespace!, name: task.metadata.name!, body: { metadata: { finalizers, resourceVersion: task.metadata.resourceVersion } } },
+      mergePatch,
+    );
+  }
+
+  async function writeStatus(task: OrchestratedTask, status: OrchestratedTaskStatus): Promise<void> {
+    const next = stripUndefined({ ...status, observedGeneration: task.metadata.generation ?? 0 });
+    if (isDeepStrictEqual(next, stripUndefined(task.status ?? {}))) return;
+    await clients.custom.replaceNamespacedCustomObjectStatus({ ...crd, namespace: task.metadata.namespace!, name: task.metadata.name!, body: { ...task, status: next } });
+  }
+
+  async function loadItems(task: OrchestratedTask): Promise<unknown[] | { waiting: string }> {
+    const input = task.spec.input;
+    if (!input) return [];
+    if (input.items) return input.items;
+    if (!input.configMapRef) return [];
+    const { name, key = 'items.json' } = input.configMapRef;
+    let configMap: V1ConfigMap;
+    try {
+      configMap = await clients.core.readNamespacedConfigMap({ name, namespace: task.metadata.namespace! });
+    } catch (error) {
+      if (isNotFound(error)) return { waiting: `input ConfigMap ${name} does not exist (yet)` };
+      throw error;
+    }
+    let items: unknown;
+    try {
+      items = parseConfigMapJson(configMap, key);
+    } catch (error) {
+      return { waiting: `input ConfigMap ${name} key ${key} is not valid JSON: ${(error as Error).message}` };
+    }
+    if (!Array.isArray(items)) return { waiting: `input ConfigMap ${name} key ${key} must hold a JSON array of items` };
+    return items;
+  }
+
+  function partitionHints(task: OrchestratedTask) {
+    const wanted = task.spec.hardware?.type ?? 'any';
+    const ready = deps.nodes.list().filter((node) => {
+      if (node.spec?.unschedulable) return false;
+      if (!node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return false;
+      const hardware = node.metadata?.labels?.[LABELS.hardware];
+      return wanted === 'any' || hardware === wanted;
+    });
+    // One slot per allocatable core when the task asks for none in particular: a rough measure,
+    // the predictor refines it (issue: predictor).
+    const cpuPerSubtask = Math.max(1, Number.parseFloat(String(task.spec.resources?.cpu ?? '1')) || 1);
+    const slots = ready.reduce((sum, node) => sum + Math.floor((Number.parseFloat(String(node.status?.allocatable?.cpu ?? '0')) || 0) / cpuPerSubtask), 0);
+    return { ...(slots > 0 ? { freeSlots: slots } : {}), slotKind: wanted === 'any' ? '' : wanted.toUpperCase() };
+  }
+
+  async function createSubtask(task: OrchestratedTask, planned: PlannedSubtask): Promise<void> {
+    const body = {
+      apiVersion: GROUP_VERSION,
+      kind: 'Subtask',
+      metadata: {
+        name: planned.name,
+        namespace: task.metadata.namespace,
+        labels: {
+          [LABELS.managedBy]: MANAGER,
+          [LABELS.task]: labelValueFor(task.metadata.name!),
+          [LABELS.taskUid]: task.metadata.uid!,
+          [LABELS.role]: planned.spec.role,
+        },
+        ownerReferences: [{ apiVersion: GROUP_VERSION, kind: 'OrchestratedTask', name: task.metadata.name!, uid: task.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+      },
+      spec: planned.spec,
+    };
+    try {
+      await clients.custom.createNamespacedCustomObject({ group: 'drm.dtf.io', version: 'v1alpha1', plural: 'subtasks', namespace: task.metadata.namespace!, body });
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error;
+    }
+  }
+
+  async function split(task: OrchestratedTask, status: OrchestratedTaskStatus): Promise<ReconcileResult | void> {
+    const items = await loadItems(task);
+    if (!Array.isArray(items)) {
+      await writeStatus(task, { ...status, phase: 'Pending', message: items.waiting });
+      return { requeueAfterMs: 10_000 };
+    }
+    let partitions: number | undefined;
+    if (task.spec.strategy === 'DataParallel' && task.spec.partitions === undefined) {
+      const choice = choosePartitions(items.length, partitionHints(task));
+      partitions = choice.partitions;
+      emit(task, 'Normal', 'PartitionsChosen', choice.reason);
+    }
+    let plan;
+    try {
+      plan = planSubtasks(task, items, partitions !== undefined ? { partitions } : {});
+    } catch (error) {
+      if (!(error instanceof SplitError)) throw error;
+      await writeStatus(task, { ...status, phase: 'Failed', message: `cannot split: ${error.message}`, completionTime: now().toISOString() });
+      emit(task, 'Warning', 'SplitFailed', error.message);
+      return;
+    }
+    for (const note of plan.notes) emit(task, 'Normal', 'SplitNote', note);
+    for (const planned of plan.subtasks) await createSubtask(task, planned);
+    const total = plan.subtasks.length;
+    await writeStatus(task, {
+      ...status,
+      phase: 'InProgress',
+      message: `split into ${total} subtask${total === 1 ? '' : 's'}`,
+      subtasks: { total, pending: total, assigned: 0, running: 0, completed: 0, failed: 0, cancelled: 0 },
+      subtasksSummary: `0/${total}`,
+      completionPercentage: 0,
+    });
+    emit(task, 'Normal', 'Split', `split by ${task.spec.strategy} into ${total} subtask${total === 1 ? '' : 's'}`);
+  }
+
+  async function storeResult(task: OrchestratedTask, merged: unknown): Promise<Pick<OrchestratedTaskStatus, 'result' | 'resultRef'>> {
+    const json = JSON.stringify(merged ?? null);
+    if (Buffer.byteLength(json) <= INLINE_RESULT_LIMIT_BYTES) return { result: merged ?? null };
+    const chunks = chunkForConfigMaps(json, RESULT_CHUNK_BYTES);
+    for (let i = 0; i < chunks.length; i++) {
+      const name = resultConfigMapName(task.metadata.name!, i);
+      const body: V1ConfigMap = {
+        metadata: {
+          name,
+          namespace: task.metadata.namespace!,
+          labels: { [LABELS.managedBy]: MANAGER, [LABELS.task]: labelValueFor(task.metadata.name!) },
+          annotations: { 'drm.dtf.io/result-chunks': String(chunks.length), 'drm.dtf.io/result-chunk': String(i) },
+          ownerReferences: [{ apiVersion: GROUP_VERSION, kind: 'OrchestratedTask', name: task.metadata.name!, uid: task.metadata.uid!, controller: true }],
+        },
+        data: { [`${RESULT_KEY}.${i}`]: chunks[i]! },
+      };
+      try {
+        await clients.core.createNamespacedConfigMap({ namespace: task.metadata.namespace!, body });
+      } catch (error) {
+        if (!isAlreadyExists(error)) throw error;
+        await clients.core.replaceNamespacedConfigMap({ name, namespace: task.metadata.namespace!, body });
+      }
+    }
+    return { resultRef: { configMapName: resultConfigMapName(task.metadata.name!, 0), key: RESULT_KEY } };
+  }
+
+  async function merge(task: OrchestratedTask, subtasks: Subtask[], status: OrchestratedTaskStatus): Promise<void> {
+    const results: SubtaskResult[] = [];
+    for (const subtask of subtasks) {
+      const succeeded = subtask.status?.phase === 'Completed';
+      results.push({
+        name: subtask.spec.name,
+        role: subtask.spec.role,
+        index: subtask.spec.index,
+        ...(subtask.spec.microBatch !== undefined ? { microBatch: subtask.spec.microBatch } : {}),
+        succeeded,
+        ...(succeeded ? { result: await readSubtaskResult(clients.core, subtask) } : {}),
+      });
+    }
+    const method = task.spec.merge?.method ?? defaultMergeMethod(task.spec.strategy);
+    const finishedAt = now().toISOString();
+    try {
+      const merged = mergeResults(task.spec.strategy, method, results);
+      const stored = await storeResult(task, merged);
+      await writeStatus(task, { ...status, ...stored, phase: 'Completed', message: `merged ${results.filter((r) => r.succeeded).length} results by ${method}`, completionTime: finishedAt, completionPercentage: 100 });
+      emit(task, 'Normal', 'Completed', `merged ${results.filter((r) => r.succeeded).length} subtask results by ${method}`);
+    } catch (error) {
+      if (!(error instanceof MergeError)) throw error;
+      await writeStatus(task, { ...status, phase: 'Failed', message: `merge failed: ${error.message}`, completionTime: finishedAt });
+      emit(task, 'Warning', 'MergeFailed', error.message);
+    }
+  }
+
+  return async function reconcileTask(key: string): Promise<ReconcileResult | void> {
+    const { namespace, name } = splitKey(key);
+    const task = deps.tasks.get(name, namespace);
+    if (!task) return;
+    const finalizers = (task.metadata.finalizers as string[] | undefined) ?? [];
+
+    if (task.metadata.deletionTimestamp) {
+      if (!finalizers.includes(FINALIZER)) return;
+      // Stop the work before the task goes: subtasks (and through them their pods) are
+      // garbage-collected by owner reference, but pods are deleted now rather than eventually.
+      for (const subtask of subtasksOf(task, deps.subtasks)) {
+        try {
+          await clients.core.deleteCollectionNamespacedPod({ namespace, labelSelector: `${LABELS.subtask}=${labelValueFor(subtask.metadata.name!)}` });
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+        }
+      }
+      await patchFinalizers(task, finalizers.filter((f) => f !== FINALIZER));
+      log.info({ task: name, namespace }, 'task deleted; its pods are stopped');
+      return;
+    }
+    if (!finalizers.includes(FINALIZER)) {
+      await patchFinalizers(task, [...finalizers, FINALIZER]);
+      return; // the update event brings the task back
+    }
+
+    const status: OrchestratedTaskStatus = { ...(task.status ?? {}) };
+    if (status.phase && TERMINAL_TASK_PHASES.has(status.phase)) return;
+
+    const nowDate = now();
+    if (task.spec.cancel) {
+      await writeStatus(task, { ...status, phase: 'Cancelled', message: 'cancelled by spec.cancel', completionTime: nowDate.toISOString() });
+      emit(task, 'Normal', 'Cancelled', 'cancelled by spec.cancel; unfinished subtasks are cancelled and their pods deleted');
+      return;
+    }
+    const deadline = deadlineOf(task);
+    if (deadline && nowDate >= deadline) {
+      await writeStatus(task, { ...status, phase: 'Failed', message: `deadline of ${task.spec.deadlineSeconds}s exceeded`, completionTime: nowDate.toISOString() });
+      emit(task, 'Warning', 'DeadlineExceeded', `deadline of ${task.spec.deadlineSeconds}s exceeded; unfinished subtasks are cancelled`);
+      return;
+    }
+    const untilDeadline = deadline ? deadline.getTime() - nowDate.getTime() : undefined;
+
+    if (status.subtasks?.total === undefined) {
+      if (status.phase !== 'Splitting') {
+        await writeStatus(task, { ...status, phase: 'Splitting', message: 'splitting' });
+        emit(task, 'Normal', 'Splitting', `splitting by ${task.spec.strategy}`);
+        return { requeueAfterMs: 0 };
+      }
+      const result = await split(task, status);
+      return result ?? (untilDeadline !== undefined ? { requeueAfterMs: untilDeadline } : undefined);
+    }
+
+    const total = status.subtasks.total;
+    const subtasks = subtasksOf(task, deps.subtasks);
+    const counts = countSubtasks(subtasks, total);
+    const firstFailed = subtasks.find((s) => s.status?.phase === 'Failed');
+    const starts = subtasks.map((s) => s.status?.startTime).filter((t): t is string => typeof t === 'string').sort();
+    const progress: OrchestratedTaskStatus = {
+      ...status,
+      subtasks: counts,
+      subtasksSummary: `${counts.completed}/${total}`,
+      completionPercentage: completionPercentage(counts),
+      ...(starts[0] ? { startTime: status.startTime ?? starts[0] } : {}),
+    };
+    const verdict = taskVerdict(task, counts, firstFailed ? `subtask ${firstFailed.metadata.name} failed: ${firstFailed.status?.message ?? ''}` : undefined);
+    switch (verdict.verdict) {
+      case 'running':
+        await writeStatus(task, { ...progress, phase: 'InProgress', message: `${counts.completed} of ${total} subtasks completed` });
+        return untilDeadline !== undefined ? { requeueAfterMs: untilDeadline } : undefined;
+      case 'fail':
+        await writeStatus(task, { ...progress, phase: 'Failed', message: verdict.message, completionTime: nowDate.toISOString() });
+        emit(task, 'Warning', verdict.reason, verdict.message);
+        return;
+      case 'merge':
+        if (status.phase !== 'Merging') {
+          await writeStatus(task, { ...progress, phase: 'Merging', message: 'merging results' });
+          emit(task, 'Normal', 'Merging', `all ${total} subtasks finished; merging results`);
+          return { requeueAfterMs: 0 };
+        }
+        await merge(task, subtasks, progress);
+        return;
+    }
+  };
+}

@@ -1,0 +1,89 @@
+// The operator process: flags, the client (with its rate limiter), the manager, and a graceful
+// shutdown on SIGTERM/SIGINT.
+import { parseArgs } from 'node:util';
+import { loadKubeConfig } from './kube/client.js';
+import { Manager } from './manager.js';
+import { createLogger } from './runtime/logger.js';
+
+const HELP = `drm-operator: runs the OrchestratedTask and Subtask controllers.
+
+Options:
+  --kubeconfig PATH          kubeconfig (default: $KUBECONFIG, ~/.kube/config, then in-cluster)
+  --qps N                    client-side request rate limit, requests per second (default 50)
+  --burst N                  requests allowed at once above the rate (default 100)
+  --workers N                concurrent reconciles per controller (default 4)
+  --worker-image IMAGE       image of the built-in worker (default drm-operator:0.1.0)
+  --scheduler-name NAME      scheduler for worker pods (default: the cluster's default scheduler)
+  --health-port N            port of /healthz and /readyz (default 8081; 0 picks a free one)
+  --health-host HOST         address to bind them to (default 0.0.0.0)
+  --leader-elect             elect a leader through a Lease before reconciling (default on in-cluster)
+  --no-leader-elect          do not (a single local process)
+  --lease-namespace NS       namespace of the Lease (default: $POD_NAMESPACE or default)
+  --log-level LEVEL          trace | debug | info | warn | error (default info)
+  -h, --help                 this text
+`;
+
+const { values } = parseArgs({
+  options: {
+    kubeconfig: { type: 'string' },
+    qps: { type: 'string', default: '50' },
+    burst: { type: 'string', default: '100' },
+    workers: { type: 'string', default: '4' },
+    'worker-image': { type: 'string', default: 'drm-operator:0.1.0' },
+    'scheduler-name': { type: 'string' },
+    'health-port': { type: 'string', default: '8081' },
+    'health-host': { type: 'string', default: '0.0.0.0' },
+    'leader-elect': { type: 'boolean' },
+    'no-leader-elect': { type: 'boolean' },
+    'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'default' },
+    'log-level': { type: 'string', default: process.env.LOG_LEVEL ?? 'info' },
+    help: { type: 'boolean', short: 'h' },
+  },
+});
+
+if (values.help) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+
+function positiveNumber(flag: string, raw: string | undefined): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    process.stderr.write(`--${flag} must be a positive number, got ${JSON.stringify(raw)}\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const log = createLogger(values['log-level']);
+const kubeConfig = loadKubeConfig({
+  qps: positiveNumber('qps', values.qps),
+  burst: positiveNumber('burst', values.burst),
+  ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+});
+const inCluster = Boolean(process.env.KUBERNETES_SERVICE_HOST);
+const manager = new Manager(kubeConfig, log, {
+  builtinWorkerImage: values['worker-image']!,
+  ...(values['scheduler-name'] ? { schedulerName: values['scheduler-name'] } : {}),
+  workers: Math.floor(positiveNumber('workers', values.workers)),
+  healthPort: Number(values['health-port']),
+  healthHost: values['health-host']!,
+  leaderElection: values['no-leader-elect'] ? false : (values['leader-elect'] ?? inCluster),
+  leaseNamespace: values['lease-namespace']!,
+  leaseName: 'drm-operator-leader',
+});
+
+let stopping = false;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'stopping');
+    void manager.stop().then(() => process.exit(0));
+  });
+}
+
+manager.start().catch((error: unknown) => {
+  log.fatal({ err: error instanceof Error ? error.message : String(error) }, 'operator failed to start');
+  process.exit(1);
+});

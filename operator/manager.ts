@@ -1,0 +1,198 @@
+// Wires the operator together: informers feed keys to the controllers' queues; controllers run
+// only while this replica leads; health endpoints report liveness and informer readiness.
+import type { KubernetesListObject, KubernetesObject, V1Node, V1Pod } from '@kubernetes/client-node';
+import http from 'node:http';
+import os from 'node:os';
+import type { OrchestratedTask } from './api/orchestratedtask.js';
+import type { Subtask } from './api/subtask.js';
+import { LABELS, MANAGER } from './controllers/labels.js';
+import { makeSubtaskReconciler } from './controllers/subtask/reconciler.js';
+import { makeTaskReconciler } from './controllers/task/reconciler.js';
+import { describeError, isConflict, isTemporaryError, makeClients, type KubeClients, type RateLimitedKubeConfig } from './kube/client.js';
+import { EventRecorder } from './kube/events.js';
+import { Controller, keyOf } from './runtime/controller.js';
+import { ResilientInformer } from './runtime/informer.js';
+import { LeaderElector } from './runtime/leader-election.js';
+import type { Logger } from './runtime/logger.js';
+
+export interface ManagerOptions {
+  builtinWorkerImage: string;
+  schedulerName?: string;
+  workers: number;
+  healthPort: number;
+  healthHost: string;
+  leaderElection: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  identity?: string;
+}
+
+const CRD_BASE = '/apis/drm.dtf.io/v1alpha1';
+
+export class Manager {
+  private readonly clients: KubeClients;
+  private readonly informers: ResilientInformer<KubernetesObject>[] = [];
+  readonly tasks: ResilientInformer<OrchestratedTask & KubernetesObject>;
+  readonly subtasks: ResilientInformer<Subtask & KubernetesObject>;
+  readonly pods: ResilientInformer<V1Pod>;
+  readonly nodes: ResilientInformer<V1Node>;
+  readonly taskController: Controller;
+  readonly subtaskController: Controller;
+  private readonly elector: LeaderElector | undefined;
+  private server: http.Server | undefined;
+  private leading = false;
+  /** subtask key → keys of subtasks that depend on it, so a completion wakes its dependents. */
+  private readonly dependents = new Map<string, Set<string>>();
+
+  constructor(
+    kubeConfig: RateLimitedKubeConfig,
+    private readonly log: Logger,
+    private readonly options: ManagerOptions,
+  ) {
+    this.clients = makeClients(kubeConfig);
+    const events = new EventRecorder(this.clients.core, log);
+    const custom = this.clients.custom;
+    const listCustom = <T>(plural: string) => async () =>
+      (await custom.listClusterCustomObject({ group: 'drm.dtf.io', version: 'v1alpha1', plural })) as KubernetesListObject<T & KubernetesObject>;
+
+    this.tasks = this.informer<OrchestratedTask & KubernetesObject>('orchestratedtasks', `${CRD_BASE}/orchestratedtasks`, listCustom<OrchestratedTask>('orchestratedtasks'), (_event, task) => {
+      this.taskController.enqueue(keyOf(task));
+      // Cancellation, failure and deletion of a task concern each of its subtasks.
+      for (const subtask of this.subtasks.list(task.metadata?.namespace)) {
+        if (subtask.spec.taskRef.name === task.metadata?.name) this.subtaskController.enqueue(keyOf(subtask));
+      }
+    });
+    this.subtasks = this.informer<Subtask & KubernetesObject>('subtasks', `${CRD_BASE}/subtasks`, listCustom<Subtask>('subtasks'), (event, subtask) => {
+      const key = keyOf(subtask);
+      this.subtaskController.enqueue(key);
+      this.taskController.enqueue(`${subtask.metadata.namespace}/${subtask.spec.taskRef.name}`);
+      for (const dependency of subtask.spec.dependsOn ?? []) {
+        const dependencyKey = `${subtask.metadata.namespace}/${dependency}`;
+        if (event === 'delete') this.dependents.get(dependencyKey)?.delete(key);
+        else this.dependents.set(dependencyKey, (this.dependents.get(dependencyKey) ?? new Set()).add(key));
+      }
+      for (const dependent of this.dependents.get(key) ?? []) this.subtaskController.enqueue(dependent);
+    });
+    this.pods = this.informer<V1Pod>(
+      'pods',
+      '/api/v1/pods',
+      () => this.clients.core.listPodForAllNamespaces({ labelSelector: `${LABELS.managedBy}=${MANAGER}` }) as Promise<KubernetesListObject<V1Pod>>,
+      (_event, pod) => {
+        const subtask = pod.metadata?.annotations?.['drm.dtf.io/subtask-name'];
+        if (subtask && pod.metadata?.namespace) this.subtaskController.enqueue(`${pod.metadata.namespace}/${subtask}`);
+      },
+      `${LABELS.managedBy}=${MANAGER}`,
+    );
+    this.nodes = this.informer<V1Node>('nodes', '/api/v1/nodes', () => this.clients.core.listNode() as Promise<KubernetesListObject<V1Node>>, (event, node) => {
+      if (event !== 'delete') return;
+      // Attempts on a vanished node must be retried elsewhere: wake their subtasks.
+      for (const pod of this.pods.list()) {
+        const subtask = pod.metadata?.annotations?.['drm.dtf.io/subtask-name'];
+        if (pod.spec?.nodeName === node.metadata?.name && subtask) this.subtaskController.enqueue(`${pod.metadata?.namespace}/${subtask}`);
+      }
+    });
+
+    const controllerOptions = { workers: options.workers, isTemporary: isTemporaryError, isConflict, describeError };
+    this.taskController = new Controller(
+      'orchestratedtask',
+      makeTaskReconciler({ clients: this.clients, tasks: this.tasks, subtasks: this.subtasks, nodes: this.nodes, events, log: log.child({ controller: 'orchestratedtask' }) }),
+      log,
+      controllerOptions,
+    );
+    this.subtaskController = new Controller(
+      'subtask',
+      makeSubtaskReconciler({
+        clients: this.clients,
+        tasks: this.tasks,
+        subtasks: this.subtasks,
+        pods: this.pods,
+        nodes: this.nodes,
+        events,
+        log: log.child({ controller: 'subtask' }),
+        podOptions: () => ({ builtinWorkerImage: options.builtinWorkerImage, ...(options.schedulerName ? { schedulerName: options.schedulerName } : {}) }),
+      }),
+      log,
+      controllerOptions,
+    );
+    if (options.leaderElection) {
+      this.elector = new LeaderElector(kubeConfig, {
+        namespace: options.leaseNamespace,
+        name: options.leaseName,
+        identity: options.identity ?? `${os.hostname()}-${process.pid}`,
+        log,
+        onStartedLeading: () => this.startControllers(),
+        onStoppedLeading: () => {
+          // Another replica may already be reconciling: stop at once, and let the process exit.
+          this.log.error('leadership lost; shutting down');
+          void this.stop().finally(() => process.exit(1));
+        },
+      });
+    }
+  }
+
+  private informer<T extends KubernetesObject>(
+    name: string,
+    path: string,
+    list: () => Promise<KubernetesListObject<T>>,
+    onEvent: (event: 'add' | 'update' | 'delete', object: T) => void,
+    labelSelector?: string,
+  ): ResilientInformer<T> {
+    const informer = new ResilientInformer<T>(this.clients.kubeConfig, { name, path, list, onEvent, log: this.log, ...(labelSelector ? { labelSelector } : {}) });
+    this.informers.push(informer as unknown as ResilientInformer<KubernetesObject>);
+    return informer;
+  }
+
+  get ready(): boolean {
+    return this.informers.every((i) => i.healthy);
+  }
+
+  informerStatus() {
+    return this.informers.map((i) => i.status());
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  async start(): Promise<void> {
+    this.serveHealth();
+    await Promise.all(this.informers.map((i) => i.start()));
+    this.log.info({ informers: this.informerStatus() }, 'caches synced');
+    if (this.elector) this.elector.start();
+    else this.startControllers();
+  }
+
+  private startControllers(): void {
+    if (this.leading) return;
+    this.leading = true;
+    this.taskController.start();
+    this.subtaskController.start();
+    // Everything in the caches is reconciled once at start: state lives in the API server.
+    for (const task of this.tasks.list()) this.taskController.enqueue(keyOf(task));
+    for (const subtask of this.subtasks.list()) this.subtaskController.enqueue(keyOf(subtask));
+    this.log.info('controllers started');
+  }
+
+  async stop(): Promise<void> {
+    this.log.info('shutting down');
+    await Promise.all([this.taskController.stop(), this.subtaskController.stop()]);
+    if (this.elector) await this.elector.stop();
+    await Promise.all(this.informers.map((i) => i.stop()));
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+
+  private serveHealth(): void {
+    this.server = http.createServer((request, response) => {
+      const send = (code: number, body: unknown) => {
+        response.writeHead(code, { 'content-type': 'application/json' });
+        response.end(JSON.stringify(body));
+      };
+      if (request.url === '/healthz') return send(200, { ok: true });
+      if (request.url === '/readyz') {
+        return send(this.ready ? 200 : 503, { ready: this.ready, leader: this.leading, informers: this.informerStatus() });
+      }
+      send(404, { error: 'not found' });
+    });
+    this.server.listen(this.options.healthPort, this.options.healthHost);
+  }
+}
