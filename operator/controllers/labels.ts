@@ -23,18 +23,5 @@ export const MANAGER = 'drm-operator';
 export const FINALIZER = 'drm.dtf.io/cleanup';
 export const GPU_RESOURCE = 'nvidia.com/gpu';
 
-/** A label value standing for `name`: itself when it fits 63 characters, else a prefix and a hash. */
-export function labelValueFor(name: string): string {
-  if (name.length <= 63) return name;
-  return `${name.slice(0, 52).replace(/[-_.]+$/, '')}-${fnv1aHex(name)}`;
-}
-
-/** A short stable hash (32-bit FNV-1a, hex) for names that must be shortened. */
-export function fnv1aHex(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash.toString(16).padStart(8, '0');
-}
+/** A label value standing for `name` (≤ 63 characters; hashed when shortened). */
+export { toLabelValue as labelValueFor } from '../core/split/names.js';

@@ -2,7 +2,7 @@
 // (object, reason, message) within a window bump the count of one Event instead of piling up.
 import type { CoreV1Api, CoreV1Event } from '@kubernetes/client-node';
 import type { Logger } from '../runtime/logger.js';
-import { fnv1aHex } from '../controllers/labels.js';
+import { shortHash } from '../core/split/names.js';
 
 export interface EventTarget {
   apiVersion: string;
@@ -53,7 +53,7 @@ export class EventRecorder implements EventSink {
       });
       return;
     }
-    const name = `${objectName.slice(0, 200)}.${now.getTime().toString(16)}${fnv1aHex(key).slice(0, 4)}`;
+    const name = `${objectName.slice(0, 200)}.${now.getTime().toString(16)}${shortHash(key).slice(0, 4)}`;
     await this.core.createNamespacedEvent({ namespace, body: this.event(target, name, namespace, type, reason, message, 1, now, now) });
     if (this.recent.size >= MAX_TRACKED) this.recent.delete(this.recent.keys().next().value!);
     this.recent.set(key, { name, namespace, count: 1, first: now, at: now.getTime() });

@@ -8,9 +8,20 @@ export type ResultConfigMapWrite = 'created' | 'replaced';
 const ATTEMPTS = 3;
 const BACKOFF_MS = 500;
 
+/** The error and its causes, outermost first (fetch wraps the socket error as its cause). */
+function causeChain(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let current = error; current !== undefined && chain.length < 10; current = (current as { cause?: unknown } | null)?.cause) {
+    chain.push(current);
+  }
+  return chain;
+}
+
 function isTransient(error: unknown): boolean {
   if (error instanceof ApiException) return error.code === 429 || error.code >= 500;
-  return true; // no HTTP answer at all: connection refused, reset, DNS, timeout
+  // No HTTP answer: a system or undici error code (ECONNREFUSED, ECONNRESET, EAI_AGAIN,
+  // UND_ERR_CONNECT_TIMEOUT, ...). Anything else (a bad kubeconfig) will not get better.
+  return causeChain(error).some((cause) => typeof (cause as { code?: unknown } | null)?.code === 'string');
 }
 
 /**
@@ -45,7 +56,12 @@ export async function writeResultConfigMap(configMap: V1ConfigMap, kubeConfig?: 
 
 function defaultKubeConfig(): KubeConfig {
   const config = new KubeConfig();
-  config.loadFromDefault();
+  try {
+    config.loadFromDefault();
+  } catch (error) {
+    const source = process.env.KUBECONFIG ? `KUBECONFIG=${process.env.KUBECONFIG}` : 'the ServiceAccount';
+    throw new Error(`cannot load Kubernetes credentials from ${source}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
   return config;
 }
 
@@ -55,7 +71,8 @@ function describeApiError(error: unknown, namespace: string, name: string): Erro
     const detail = statusMessage(error.body);
     return new Error(`${what}: HTTP ${error.code}${detail ? `: ${detail}` : ''}`, { cause: error });
   }
-  return new Error(`${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  const messages = causeChain(error).map((cause) => (cause instanceof Error ? cause.message : String(cause)));
+  return new Error(`${what}: ${[...new Set(messages)].join(': ')}`, { cause: error });
 }
 
 /** The message of a Kubernetes Status in an error body (a JSON string, or already parsed). */

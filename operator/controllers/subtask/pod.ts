@@ -4,7 +4,8 @@
 import type { V1ConfigMap, V1Pod, V1Toleration, V1NodeSelectorRequirement } from '@kubernetes/client-node';
 import type { Subtask } from '../../api/subtask.js';
 import { GROUP_VERSION } from '../../api/common.js';
-import { ANNOTATIONS, GPU_RESOURCE, LABELS, MANAGER, fnv1aHex, labelValueFor } from '../labels.js';
+import { attemptPodName, boundedName } from '../../core/split/names.js';
+import { ANNOTATIONS, GPU_RESOURCE, LABELS, MANAGER, labelValueFor } from '../labels.js';
 
 export const INPUT_MOUNT_DIR = '/var/run/drm/input';
 export const INPUT_FILE_KEY = 'input.json';
@@ -21,23 +22,14 @@ export interface WorkerPodOptions {
   tolerations?: V1Toleration[];
 }
 
-/** The name of a DNS subdomain object derived from `base` plus a suffix, kept within 253. */
-export function derivedName(base: string, suffix: string): string {
-  const full = `${base}-${suffix}`;
-  if (full.length <= 253) return full;
-  return `${base.slice(0, 253 - suffix.length - 10)}-${fnv1aHex(base)}-${suffix}`;
-}
-
-export function podNameFor(subtaskName: string, attempt: number): string {
-  return derivedName(subtaskName, `a${attempt}`);
-}
+export const podNameFor = attemptPodName;
 
 export function inputConfigMapNameFor(subtaskName: string): string {
-  return derivedName(subtaskName, 'input');
+  return boundedName(subtaskName, '-input');
 }
 
 export function resultConfigMapNameFor(subtaskName: string, attempt: number): string {
-  return derivedName(subtaskName, `a${attempt}-result`);
+  return boundedName(subtaskName, `-a${attempt}-result`);
 }
 
 function ownerReference(subtask: Subtask) {

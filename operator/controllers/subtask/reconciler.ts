@@ -7,7 +7,7 @@ import type { OrchestratedTask } from '../../api/orchestratedtask.js';
 import type { Subtask, SubtaskPhase } from '../../api/subtask.js';
 import { GROUP_VERSION } from '../../api/common.js';
 import { inputSource, itemsFromDependencies, selectItems } from '../../core/split/index.js';
-import { isAlreadyExists, isNotFound, type KubeClients } from '../../kube/client.js';
+import { describeError, isAlreadyExists, isNotFound, type KubeClients } from '../../kube/client.js';
 import type { EventSink } from '../../kube/events.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
 import { PermanentError, splitKey } from '../../runtime/controller.js';
@@ -15,7 +15,7 @@ import type { Logger } from '../../runtime/logger.js';
 import { parseConfigMapJson, readSubtaskResult } from '../results.js';
 import { decideSubtask, type RetryPolicy, type SubtaskAction } from './decide.js';
 import { buildInputConfigMap, buildWorkerPod, inputConfigMapNameFor, podNameFor, type WorkerPodOptions } from './pod.js';
-import { ensureWorkerIdentity } from './worker-identity.js';
+import { ensureWorkerIdentity, forgetWorkerIdentity } from './worker-identity.js';
 
 export interface ObjectCache<T> {
   get(name: string, namespace?: string): T | undefined;
@@ -113,7 +113,13 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
     try {
       await clients.core.createNamespacedPod({ namespace, body: buildWorkerPod(subtask, attempt, deps.podOptions(subtask)) });
     } catch (error) {
-      if (!isAlreadyExists(error)) throw error;
+      if (isAlreadyExists(error)) return;
+      if (/serviceaccount/i.test(describeError(error))) {
+        // The namespace lost its worker identity (deleted and recreated): make it again, retry.
+        forgetWorkerIdentity(namespace);
+        throw new Error(`worker ServiceAccount missing in ${namespace}: ${describeError(error)}`);
+      }
+      throw error;
     }
   }
 
@@ -164,14 +170,11 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
     for (const action of decision.actions) await act(subtask, action);
     const status = { ...decision.status, observedGeneration: subtask.metadata.generation ?? 0 };
     if (!isDeepStrictEqual(stripUndefined(status), stripUndefined(subtask.status ?? {}))) {
-      await clients.custom.replaceNamespacedCustomObjectStatus({
-        group: 'drm.dtf.io',
-        version: 'v1alpha1',
-        namespace,
-        plural: 'subtasks',
-        name,
-        body: { ...subtask, status },
-      });
+      try {
+        await clients.custom.replaceNamespacedCustomObjectStatus({ group: 'drm.dtf.io', version: 'v1alpha1', namespace, plural: 'subtasks', name, body: { ...subtask, status } });
+      } catch (error) {
+        if (!isNotFound(error)) throw error; // deleted meanwhile: nothing left to report on
+      }
       log.debug({ task: subtask.spec.taskRef.name, subtask: name, phase: status.phase }, 'subtask status written');
     }
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : undefined;

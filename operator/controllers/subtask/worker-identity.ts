@@ -8,6 +8,10 @@ import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 
 const ensured = new Set<string>();
 
+export function forgetWorkerIdentity(namespace: string): void {
+  ensured.delete(namespace);
+}
+
 export function workerRole(namespace: string) {
   return {
     metadata: { name: WORKER_SERVICE_ACCOUNT, namespace, labels: { [LABELS.managedBy]: MANAGER } },

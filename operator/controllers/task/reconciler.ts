@@ -62,7 +62,11 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
   async function writeStatus(task: OrchestratedTask, status: OrchestratedTaskStatus): Promise<void> {
     const next = stripUndefined({ ...status, observedGeneration: task.metadata.generation ?? 0 });
     if (isDeepStrictEqual(next, stripUndefined(task.status ?? {}))) return;
-    await clients.custom.replaceNamespacedCustomObjectStatus({ ...crd, namespace: task.metadata.namespace!, name: task.metadata.name!, body: { ...task, status: next } });
+    try {
+      await clients.custom.replaceNamespacedCustomObjectStatus({ ...crd, namespace: task.metadata.namespace!, name: task.metadata.name!, body: { ...task, status: next } });
+    } catch (error) {
+      if (!isNotFound(error)) throw error; // deleted meanwhile: nothing left to report on
+    }
   }
 
   async function loadItems(task: OrchestratedTask): Promise<unknown[] | { waiting: string }> {
