@@ -41,12 +41,22 @@ export interface WorkerEnvironment {
   taskType?: string | undefined;
 }
 
-/** Reads the DRM_* variables; unset and empty are the same. Paths default to the documented ones. */
-export function readWorkerEnvironment(env: Record<string, string | undefined>): WorkerEnvironment {
-  const get = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  };
+type Environment = Record<string, string | undefined>;
+
+/** A variable's trimmed value; unset and empty are the same. */
+function variable(env: Environment, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Where the outcome goes; never fails, so that every other failure can be reported there. */
+export function terminationMessagePathFrom(env: Environment): string {
+  return variable(env, 'DRM_TERMINATION_MESSAGE_PATH') ?? DEFAULT_TERMINATION_MESSAGE_PATH;
+}
+
+/** Reads the DRM_* variables. Paths default to the documented ones. */
+export function readWorkerEnvironment(env: Environment): WorkerEnvironment {
+  const get = (name: string) => variable(env, name);
   const attemptText = get('DRM_ATTEMPT');
   let attempt: number | undefined;
   if (attemptText !== undefined) {
@@ -57,7 +67,7 @@ export function readWorkerEnvironment(env: Record<string, string | undefined>): 
   }
   return {
     inputFile: get('DRM_INPUT_FILE') ?? DEFAULT_INPUT_FILE,
-    terminationMessagePath: get('DRM_TERMINATION_MESSAGE_PATH') ?? DEFAULT_TERMINATION_MESSAGE_PATH,
+    terminationMessagePath: terminationMessagePathFrom(env),
     resultConfigMap: get('DRM_RESULT_CONFIGMAP'),
     namespace: get('DRM_NAMESPACE'),
     podName: get('DRM_POD_NAME'),

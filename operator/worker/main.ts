@@ -1,10 +1,11 @@
+#!/usr/bin/env node
 // drm-worker: the built-in worker. Runs the workload named by DRM_TASK_TYPE (or the input
 // document's taskType) and leaves its outcome in the termination message, per
 // docs/worker-contract.md. Logs are JSON on stderr; the termination message holds nothing else.
 //   node dist/operator/worker/main.js        (the image)
 //   tsx operator/worker/main.ts              (development)
 import { pino } from 'pino';
-import { DEFAULT_TERMINATION_MESSAGE_PATH, TerminationMessage, encodeError } from './contract.js';
+import { TerminationMessage, encodeError, terminationMessagePathFrom } from './contract.js';
 import { runWorker } from './run.js';
 
 // After SIGTERM the run normally unwinds within ~50 ms (workloads check their abort signal);
@@ -17,9 +18,7 @@ const log = pino(
   // Synchronous, so nothing is lost when we call process.exit.
   pino.destination({ dest: 2, sync: true }),
 );
-const terminationMessage = new TerminationMessage(
-  process.env.DRM_TERMINATION_MESSAGE_PATH?.trim() || DEFAULT_TERMINATION_MESSAGE_PATH,
-);
+const terminationMessage = new TerminationMessage(terminationMessagePathFrom(process.env));
 const abort = new AbortController();
 let terminatedBy: keyof typeof SIGNAL_EXIT_CODES | undefined;
 

@@ -49,6 +49,7 @@ const writeWithKubernetesApi: ConfigMapWriter = async (configMap) => {
 
 export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> {
   const { terminationMessage, signal } = options;
+  // Until the environment is read, log what it says as it is (it may be malformed).
   let log = options.log.child({ subtask: options.env.DRM_SUBTASK_NAME, attempt: options.env.DRM_ATTEMPT });
 
   const fail = (error: unknown, metrics?: Metrics): WorkerOutcome => {
@@ -87,7 +88,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
     const plan = planSuccess(result, metrics, environment.resultConfigMap);
     if (plan.kind === 'configMap') {
       const namespace = identity.namespace;
-      if (namespace === undefined) throw new ContractError('a large result needs a ConfigMap, but DRM_NAMESPACE is not set');
+      if (namespace === undefined) throw new ContractError('a large result needs a ConfigMap, but neither DRM_NAMESPACE nor the input document names a namespace');
       if (environment.podName === undefined || environment.podUid === undefined) {
         log.warn('DRM_POD_NAME or DRM_POD_UID is not set: the result ConfigMap gets no owner and outlives the pod');
       }

@@ -8,7 +8,10 @@ type ItemOperation = (item: unknown, index: number) => unknown;
 function numeric(op: string, apply: (x: number) => number): ItemOperation {
   return (item, index) => {
     if (typeof item !== 'number') throw new WorkloadError(`map op ${op}: item ${index} is ${describeType(item)}, expected a number`);
-    return apply(item);
+    const result = apply(item);
+    // JSON has no Infinity: it would silently become null in the result.
+    if (!Number.isFinite(result)) throw new WorkloadError(`map op ${op}: item ${index} (${item}) overflows to ${result}`);
+    return result;
   };
 }
 

@@ -92,7 +92,7 @@ describe('runWorker', () => {
     });
     expect(called).toBe(false);
     expect(outcome.exitCode).toBe(1);
-    expect(message.error).toBe('a large result needs a ConfigMap, but DRM_NAMESPACE is not set');
+    expect(message.error).toBe('a large result needs a ConfigMap, but neither DRM_NAMESPACE nor the input document names a namespace');
   });
 
   test('a failed ConfigMap write is the attempt\'s error, with metrics', async () => {

@@ -61,6 +61,10 @@ describe('map', () => {
     await expect(map(['a', null], { op: 'upper' }, context())).rejects.toThrow('map op upper: item 1 is null, expected a string');
   });
 
+  test('a result JSON cannot hold (Infinity) is an error, not a silent null', async () => {
+    await expect(map([2, 1e200], { op: 'square' }, context())).rejects.toThrow('map op square: item 1 (1e+200) overflows to Infinity');
+  });
+
   test('an unknown or missing op is an error listing the known ones', async () => {
     await expect(map([1], { op: 'cube' }, context())).rejects.toThrow(
       'map: unknown op "cube"; expected one of square | double | negate | upper | sha256',
