@@ -1,19 +1,51 @@
 #!/usr/bin/env bash
-# `npm run demo`, the README's main command. For now: bring up the local control plane (built
-# on first use) and install the drm.dtf.io CRDs into it, then say where to look.
+# `npm run demo`, the README's main command: brings up the whole product locally (control
+# plane, CRDs, operator, dev runner with CPU and GPU-labeled nodes), applies one example per
+# strategy from examples/, waits for them, and prints each task's phase and merged result.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-ensure_node_deps
-bash "$HACK_DIR/cluster.sh" up
+NAMESPACE="${DRM_DEMO_NAMESPACE:-drm-demo}"
+TIMEOUT="${DRM_DEMO_TIMEOUT_SECONDS:-300}"
+
+bash "$HACK_DIR/dev.sh" up
 if ! using_external_cluster; then export KUBECONFIG="$LOCAL_KUBECONFIG"; fi
 KUBECTL="$(tool_path kubectl)"
-"$KUBECTL" apply --server-side --force-conflicts -f "$ROOT_DIR/crds"
-"$KUBECTL" wait --for=condition=Established --timeout=60s \
-  crd/orchestratedtasks.drm.dtf.io crd/subtasks.drm.dtf.io crd/workerpools.drm.dtf.io
+k() { "$KUBECTL" "$@"; }
+
+k create namespace "$NAMESPACE" --dry-run=client -o yaml | k apply -f - >/dev/null
+# A fresh run each time: earlier demo tasks are replaced.
+k delete orchestratedtasks --all -n "$NAMESPACE" --wait=true --timeout=60s >/dev/null 2>&1 || true
+k apply -n "$NAMESPACE" -f "$ROOT_DIR/examples/"
+
+mapfile -t TASKS < <(k get orchestratedtasks -n "$NAMESPACE" -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}')
+log "waiting up to ${TIMEOUT}s for ${#TASKS[@]} tasks"
+start=$SECONDS
+while :; do
+  phases="$(k get orchestratedtasks -n "$NAMESPACE" -o jsonpath='{range .items[*]}{.status.phase}{"\n"}{end}')"
+  unfinished="$(grep -cvE '^(Completed|Failed|Cancelled)$' <<<"$phases" || true)"
+  (( unfinished == 0 )) && break
+  if (( SECONDS - start > TIMEOUT )); then log "timed out with $unfinished task(s) unfinished"; break; fi
+  sleep 2
+done
+
+echo
+k get orchestratedtasks -n "$NAMESPACE"
+echo
+status=0
+for task in "${TASKS[@]}"; do
+  phase="$(k get orchestratedtask "$task" -n "$NAMESPACE" -o jsonpath='{.status.phase}')"
+  result="$(k get orchestratedtask "$task" -n "$NAMESPACE" -o jsonpath='{.status.result}')"
+  ref="$(k get orchestratedtask "$task" -n "$NAMESPACE" -o jsonpath='{.status.resultRef.configMapName}')"
+  printf '%-18s %-10s %s\n' "$task" "$phase" "${result:-${ref:+(in ConfigMap $ref)}}" | cut -c1-240
+  [[ "$phase" == "Completed" ]] || status=1
+done
 cat <<MSG
 
-drm-operator's API is installed at $("$KUBECTL" config view --minify -o jsonpath='{.clusters[0].cluster.server}').
-  npm run kubectl -- get drm -A                      # every OrchestratedTask, Subtask and WorkerPool
-  npm run kubectl -- explain orchestratedtask.spec   # the API, field by field
-  npm run cluster:down                               # stop the local control plane
+Look further:
+  npm run kubectl -- get drm -n $NAMESPACE                 # tasks, subtasks (and pools)
+  npm run kubectl -- get subtasks -n $NAMESPACE -o wide     # where each piece ran, attempts
+  npm run kubectl -- describe orchestratedtask flaky -n $NAMESPACE   # events: split, retries, merge
+  npm run kubectl -- get ot squares -n $NAMESPACE -o jsonpath='{.status.result}'
+  npm run dev:down                                          # stop everything
 MSG
+exit "$status"

@@ -117,7 +117,7 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
       if (/serviceaccount/i.test(describeError(error))) {
         // The namespace lost its worker identity (deleted and recreated): make it again, retry.
         forgetWorkerIdentity(namespace);
-        throw new Error(`worker ServiceAccount missing in ${namespace}: ${describeError(error)}`);
+        throw new Error(`worker ServiceAccount missing in ${namespace}: ${describeError(error)}`, { cause: error });
       }
       throw error;
     }
