@@ -45,10 +45,12 @@ up() {
   kubectl="$(tool_path kubectl)"
   "$kubectl" apply --server-side --force-conflicts -f "$ROOT_DIR/crds" >/dev/null
   "$kubectl" wait --for=condition=Established --timeout=60s crd/orchestratedtasks.drm.dtf.io crd/subtasks.drm.dtf.io crd/workerpools.drm.dtf.io >/dev/null
+  log "building the operator and worker (dist/)"
+  (cd "$ROOT_DIR" && tsc -p tsconfig.build.json)
   local node_args=() n
   for n in "${DEV_NODES[@]}"; do node_args+=(--node "$n"); done
-  start_background dev-runner node --import tsx "$ROOT_DIR/hack/dev-runner/main.ts" "${node_args[@]}" --state-dir "$DEV_DIR/runner"
-  start_background operator node --import tsx "$ROOT_DIR/operator/main.ts" --no-leader-elect \
+  start_background dev-runner node --import tsx "$ROOT_DIR/hack/dev-runner/main.ts" "${node_args[@]}" --state-dir "$DEV_DIR/runner" --compiled-worker
+  start_background operator node --enable-source-maps "$ROOT_DIR/dist/operator/main.js" --no-leader-elect \
     --health-host 127.0.0.1 --health-port "$OPERATOR_HEALTH_PORT"
   local start=$SECONDS
   until curl -sf "http://127.0.0.1:$OPERATOR_HEALTH_PORT/readyz" >/dev/null; do

@@ -19,6 +19,9 @@ Options:
   --leader-elect             elect a leader through a Lease before reconciling (default on in-cluster)
   --no-leader-elect          do not (a single local process)
   --lease-namespace NS       namespace of the Lease (default: $POD_NAMESPACE or default)
+  --lease-duration-seconds N how long a leader's lease lasts unrenewed (default 15)
+  --renew-deadline-seconds N a leader that cannot renew for this long stops (default 10)
+  --retry-period-seconds N   how often candidates try the lease (default 2)
   --log-level LEVEL          trace | debug | info | warn | error (default info)
   -h, --help                 this text
 `;
@@ -36,6 +39,9 @@ const { values } = parseArgs({
     'leader-elect': { type: 'boolean' },
     'no-leader-elect': { type: 'boolean' },
     'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'default' },
+    'lease-duration-seconds': { type: 'string', default: '15' },
+    'renew-deadline-seconds': { type: 'string', default: '10' },
+    'retry-period-seconds': { type: 'string', default: '2' },
     'log-level': { type: 'string', default: process.env.LOG_LEVEL ?? 'info' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -71,6 +77,9 @@ const manager = new Manager(kubeConfig, log, {
   leaderElection: values['no-leader-elect'] ? false : (values['leader-elect'] ?? inCluster),
   leaseNamespace: values['lease-namespace']!,
   leaseName: 'drm-operator-leader',
+  leaseDurationSeconds: positiveNumber('lease-duration-seconds', values['lease-duration-seconds']),
+  renewDeadlineSeconds: positiveNumber('renew-deadline-seconds', values['renew-deadline-seconds']),
+  retryPeriodSeconds: positiveNumber('retry-period-seconds', values['retry-period-seconds']),
 });
 
 let stopping = false;

@@ -24,6 +24,9 @@ export interface ManagerOptions {
   leaderElection: boolean;
   leaseNamespace: string;
   leaseName: string;
+  leaseDurationSeconds?: number;
+  renewDeadlineSeconds?: number;
+  retryPeriodSeconds?: number;
   identity?: string;
 }
 
@@ -119,6 +122,9 @@ export class Manager {
         namespace: options.leaseNamespace,
         name: options.leaseName,
         identity: options.identity ?? `${os.hostname()}-${process.pid}`,
+        ...(options.leaseDurationSeconds ? { leaseDurationSeconds: options.leaseDurationSeconds } : {}),
+        ...(options.renewDeadlineSeconds ? { renewDeadlineSeconds: options.renewDeadlineSeconds } : {}),
+        ...(options.retryPeriodSeconds ? { retryPeriodSeconds: options.retryPeriodSeconds } : {}),
         log,
         onStartedLeading: () => this.startControllers(),
         onStoppedLeading: () => {
