@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { mergePatch, isNotFound, isAlreadyExists, describeError } from '../../operator/kube/client.js';
 import { createLogger } from '../../operator/runtime/logger.js';
+import { microTime } from '../../operator/runtime/leader-election.js';
 import { commandFor, localPathFor, nodeObject, parseNodeSpec, planPaths, resolveEnv, terminationMessage, type NodeSpec } from './pod-spec.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -88,7 +89,7 @@ async function heartbeat(spec: NodeSpec): Promise<void> {
     },
     mergePatch,
   );
-  const leaseBody = { metadata: { name: spec.name, namespace: 'kube-node-lease' }, spec: { holderIdentity: spec.name, leaseDurationSeconds: 40, renewTime: now } };
+  const leaseBody = { metadata: { name: spec.name, namespace: 'kube-node-lease' }, spec: { holderIdentity: spec.name, leaseDurationSeconds: 40, renewTime: microTime(now) as unknown as Date } };
   try {
     const lease = await coordination.readNamespacedLease({ name: spec.name, namespace: 'kube-node-lease' });
     await coordination.replaceNamespacedLease({ name: spec.name, namespace: 'kube-node-lease', body: { ...lease, spec: { ...lease.spec, ...leaseBody.spec } } });

@@ -13,6 +13,22 @@ export interface LeaseRecord {
   leaseTransitions?: number;
 }
 
+/**
+ * A Lease time as the API server parses it (MicroTime: six fractional digits). client-node
+ * would send a Date with milliseconds only, which the server refuses.
+ */
+export function microTime(date: Date): string {
+  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+function leaseSpecForWire(lease: LeaseRecord) {
+  return {
+    ...lease,
+    ...(lease.acquireTime ? { acquireTime: microTime(new Date(lease.acquireTime)) } : {}),
+    ...(lease.renewTime ? { renewTime: microTime(new Date(lease.renewTime)) } : {}),
+  } as unknown as V1Lease['spec'];
+}
+
 export type ElectionAction = 'create' | 'renew' | 'acquire' | 'follow';
 
 /** What a candidate should do with the lease as it is now (pure: no I/O). */
@@ -79,7 +95,7 @@ export class LeaderElector {
     try {
       const lease = await this.api.readNamespacedLease({ name: this.options.name, namespace: this.options.namespace });
       if (lease.spec?.holderIdentity === this.options.identity) {
-        lease.spec = { ...lease.spec, holderIdentity: undefined, leaseDurationSeconds: 1 };
+        lease.spec = leaseSpecForWire({ ...(lease.spec as LeaseRecord), holderIdentity: undefined, leaseDurationSeconds: 1 });
         await this.api.replaceNamespacedLease({ name: this.options.name, namespace: this.options.namespace, body: lease });
       }
     } catch (error) {
@@ -129,12 +145,12 @@ export class LeaderElector {
     const step = electionStep(existing?.spec as LeaseRecord | undefined, identity, new Date(), this.durations.lease);
     try {
       if (step.action === 'create') {
-        await this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec: step.lease } });
+        await this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec: leaseSpecForWire(step.lease) } });
         return true;
       }
       if (step.action === 'follow') return false;
       // resourceVersion makes the write conditional: a concurrent winner makes ours fail.
-      await this.api.replaceNamespacedLease({ name, namespace, body: { ...existing, spec: step.lease } });
+      await this.api.replaceNamespacedLease({ name, namespace, body: { ...existing, spec: leaseSpecForWire(step.lease) } });
       return true;
     } catch (error) {
       if (error instanceof ApiException && (error.code === 409 || error.code === 422)) return false;

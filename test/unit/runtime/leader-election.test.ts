@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { electionStep } from '../../../operator/runtime/leader-election.js';
+import { electionStep, microTime } from '../../../operator/runtime/leader-election.js';
 
 const t0 = new Date('2026-01-01T00:00:00Z');
 const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
@@ -30,5 +30,11 @@ describe('electionStep', () => {
 
   test('a released lease (no holder) is taken at once', () => {
     expect(electionStep({ renewTime: t0, leaseDurationSeconds: 15 }, 'b', at(1), 15).action).toBe('acquire');
+  });
+});
+
+describe('microTime', () => {
+  test('writes six fractional digits, as the API server parses Lease times', () => {
+    expect(microTime(new Date('2026-11-23T12:27:13.628Z'))).toBe('2026-11-23T12:27:13.628000Z');
   });
 });
