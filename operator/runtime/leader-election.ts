@@ -8,8 +8,9 @@ import type { Logger } from './logger.js';
 export interface LeaseRecord {
   holderIdentity?: string;
   leaseDurationSeconds?: number;
-  acquireTime?: Date;
-  renewTime?: Date;
+  /** Date, or the MicroTime string the client hands back unparsed. */
+  acquireTime?: Date | string;
+  renewTime?: Date | string;
   leaseTransitions?: number;
 }
 
@@ -46,7 +47,7 @@ export function electionStep(
   }
   const duration = (current.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
   const lastRenew = current.renewTime ?? current.acquireTime;
-  const expired = !current.holderIdentity || !lastRenew || lastRenew.getTime() + duration < now.getTime();
+  const expired = !current.holderIdentity || !lastRenew || new Date(lastRenew).getTime() + duration < now.getTime();
   if (!expired) return { action: 'follow', lease: current };
   return {
     action: 'acquire',

@@ -177,6 +177,9 @@ export interface Metrics {
   cpuCoresUsed: number;
   /** Peak resident set of the worker process, in bytes. */
   memoryBytesUsed: number;
+  /** When the work started and ended, RFC 3339 with milliseconds: finer than the pod's own times (seconds). */
+  startedAt?: string;
+  finishedAt?: string;
 }
 
 export interface ResourceSample {
@@ -201,14 +204,16 @@ export function metricsFrom(sample: ResourceSample): Metrics {
 /** Starts measuring now; the returned function gives the metrics up to the moment it is called. */
 export function startMeasurement(): () => Metrics {
   const started = performance.now();
+  const startedAt = new Date().toISOString();
   const cpuAtStart = process.cpuUsage();
   return () => {
     const cpu = process.cpuUsage(cpuAtStart);
-    return metricsFrom({
+    const metrics = metricsFrom({
       wallSeconds: (performance.now() - started) / 1000,
       cpuMicroseconds: cpu.user + cpu.system,
       maxRssKiB: process.resourceUsage().maxRSS,
     });
+    return { ...metrics, startedAt, finishedAt: new Date().toISOString() };
   };
 }
 

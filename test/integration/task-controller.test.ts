@@ -124,6 +124,7 @@ describe('each strategy completes with the exact result', () => {
     apply(
       modelParallelTask('mp', {
         spec: {
+          taskType: 'map',
           input: { items: [1, 2, 3, 4] },
           stages: [
             { name: 'encode', params: { op: 'double' }, hardware: { type: 'cpu' }, resources: { cpu: '500m', memory: '128Mi' } },
@@ -221,7 +222,7 @@ describe('crash safety and leader election', () => {
     const pods = podsOf('big');
     for (const pod of pods) expect(subtaskNames.has(pod.metadata!.ownerReferences![0]!.name)).toBe(true);
     expect(pods).toHaveLength(subtasks.reduce((sum, s) => sum + (s.status?.attempts ?? 0), 0));
-  });
+  }, 900_000);
 
   test('a second replica stays passive until the leader dies, then takes over', async () => {
     const standby = startOperator({ healthPort: PORT + 1, leaderElect: true, leaseNamespace: namespace });

@@ -127,14 +127,16 @@ export function decideSubtask(view: SubtaskView): SubtaskDecision {
         return { status: next, actions };
       }
       case 'Succeeded': {
-        const finish = progress.finishTime ?? nowIso;
         const outcome = progress.outcome;
+        // The worker's own timing is to the millisecond; the pod's is to the second.
+        const finish = outcome.timing?.finishedAt ?? progress.finishTime ?? nowIso;
+        const attemptStart = outcome.timing?.startedAt ?? current.startTime ?? progress.startTime;
         let next: SubtaskStatus = {
           ...status,
           phase: 'Completed',
           message: `completed on attempt ${attempts}`,
           completionTime: finish,
-          startTime: status.startTime ?? progress.startTime ?? finish,
+          startTime: attempts === 1 && outcome.timing ? outcome.timing.startedAt : (status.startTime ?? progress.startTime ?? finish),
           ...(progress.nodeName ? { nodeName: progress.nodeName } : {}),
           ...(outcome.metrics ? { metrics: outcome.metrics } : {}),
         };
@@ -142,7 +144,7 @@ export function decideSubtask(view: SubtaskView): SubtaskDecision {
         delete next.resultRef;
         if (outcome.resultConfigMap) next.resultRef = { configMapName: outcome.resultConfigMap, key: 'result.json' };
         else if (outcome.hasResult) next.result = outcome.result;
-        next = withAttempt(next, { ...current, phase: 'Completed', exitCode: progress.exitCode, completionTime: finish, ...(progress.nodeName ? { nodeName: progress.nodeName } : {}), ...(progress.startTime && !current.startTime ? { startTime: progress.startTime } : {}) });
+        next = withAttempt(next, { ...current, phase: 'Completed', exitCode: progress.exitCode, completionTime: finish, ...(progress.nodeName ? { nodeName: progress.nodeName } : {}), ...(attemptStart ? { startTime: attemptStart } : {}) });
         actions.push({ type: 'event', eventType: 'Normal', reason: 'Completed', message: `attempt ${attempts} completed${progress.nodeName ? ` on ${progress.nodeName}` : ''}` });
         return { status: next, actions };
       }

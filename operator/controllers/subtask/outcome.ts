@@ -10,6 +10,8 @@ export interface WorkerMetrics {
 }
 
 export interface WorkerOutcome {
+  /** When the work started and finished, to the millisecond, as the worker measured it. */
+  timing?: { startedAt: string; finishedAt: string };
   result?: unknown;
   hasResult: boolean;
   resultConfigMap?: string;
@@ -31,7 +33,9 @@ export function parseTerminationMessage(message: string | undefined): WorkerOutc
     const parsed = JSON.parse(message) as Record<string, unknown>;
     if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { hasResult: false, error: message.slice(0, 1024) };
     const metrics = sanitizeMetrics(parsed.metrics);
+    const timing = timingOf(parsed.metrics);
     return {
+      ...(timing ? { timing } : {}),
       hasResult: 'result' in parsed,
       ...('result' in parsed ? { result: parsed.result } : {}),
       ...(typeof parsed.resultConfigMap === 'string' ? { resultConfigMap: parsed.resultConfigMap } : {}),
@@ -42,6 +46,13 @@ export function parseTerminationMessage(message: string | undefined): WorkerOutc
     // FallbackToLogsOnError puts the log tail here when the worker wrote nothing.
     return { hasResult: false, error: message.slice(-1024) };
   }
+}
+
+function timingOf(raw: unknown): WorkerOutcome['timing'] {
+  const value = (raw ?? {}) as { startedAt?: unknown; finishedAt?: unknown };
+  const valid = (x: unknown): x is string => typeof x === 'string' && !Number.isNaN(Date.parse(x));
+  if (!valid(value.startedAt) || !valid(value.finishedAt)) return undefined;
+  return { startedAt: new Date(value.startedAt).toISOString(), finishedAt: new Date(value.finishedAt).toISOString() };
 }
 
 function sanitizeMetrics(raw: unknown): WorkerMetrics | undefined {

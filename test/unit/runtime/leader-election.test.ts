@@ -38,3 +38,8 @@ describe('microTime', () => {
     expect(microTime(new Date('2026-11-23T12:27:13.628Z'))).toBe('2026-11-23T12:27:13.628000Z');
   });
 });
+
+test('a renew time read back as a MicroTime string counts like a Date', () => {
+  expect(electionStep({ holderIdentity: 'a', renewTime: '2026-01-01T00:00:00.000000Z', leaseDurationSeconds: 15 }, 'b', at(10), 15).action).toBe('follow');
+  expect(electionStep({ holderIdentity: 'a', renewTime: '2026-01-01T00:00:00.000000Z', leaseDurationSeconds: 15 }, 'b', at(16), 15).action).toBe('acquire');
+});
