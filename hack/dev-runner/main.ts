@@ -209,6 +209,14 @@ async function startPod(pod: V1Pod): Promise<void> {
   };
   child.stdout!.on('data', keepTail);
   child.stderr!.on('data', keepTail);
+  // Listen for the exit at once: a fast worker can finish before the Running report is through.
+  const exited: Promise<number> = new Promise((resolve) => {
+    child.on('error', (error) => {
+      logTail += `\n${error.message}`;
+      resolve(127);
+    });
+    child.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : 143)));
+  });
   podLog.info({ command: command.join(' ') }, 'pod started');
   await setPodStatus(pod, {
     phase: 'Running',
@@ -219,13 +227,7 @@ async function startPod(pod: V1Pod): Promise<void> {
     containerStatuses: [{ name: container.name, image: container.image, imageID: '', ready: true, started: true, restartCount: 0, state: { running: { startedAt } } }],
   }).catch((error: unknown) => podLog.warn({ err: describeError(error) }, 'could not report Running'));
 
-  const exitCode: number = await new Promise((resolve) => {
-    child.on('error', (error) => {
-      logTail += `\n${error.message}`;
-      resolve(127);
-    });
-    child.on('exit', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : 143)));
-  });
+  const exitCode = await exited;
   running.delete(key);
   if (entry.stopping) return; // deleted: the pod object goes away, no status to report
   const fileContent = existsSync(terminationFile) ? readFileSync(terminationFile, 'utf8') : undefined;
