@@ -257,10 +257,12 @@ async function stopPod(pod: V1Pod): Promise<void> {
   const entry = running.get(key);
   if (entry?.child && !entry.stopping) {
     entry.stopping = true;
-    entry.child.kill('SIGTERM');
+    const child = entry.child;
+    const gone = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
     const grace = (pod.spec?.terminationGracePeriodSeconds ?? 30) * 1000;
-    const timer = setTimeout(() => entry.child?.kill('SIGKILL'), Math.min(grace, 10_000));
-    await new Promise((resolve) => entry.child!.once('exit', resolve));
+    const timer = setTimeout(() => child.kill('SIGKILL'), Math.min(grace, 10_000));
+    await gone;
     clearTimeout(timer);
   }
   // As the kubelet does: confirm the deletion once the container is gone.
