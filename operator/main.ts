@@ -1,7 +1,7 @@
 // The operator process: flags, the client (with its rate limiter), the manager, and a graceful
 // shutdown on SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
-import { loadKubeConfig } from './kube/client.js';
+import { loadKubeConfig, loadUnlimitedKubeConfig } from './kube/client.js';
 import { Manager } from './manager.js';
 import { createLogger } from './runtime/logger.js';
 
@@ -80,7 +80,7 @@ const manager = new Manager(kubeConfig, log, {
   leaseDurationSeconds: positiveNumber('lease-duration-seconds', values['lease-duration-seconds']),
   renewDeadlineSeconds: positiveNumber('renew-deadline-seconds', values['renew-deadline-seconds']),
   retryPeriodSeconds: positiveNumber('retry-period-seconds', values['retry-period-seconds']),
-});
+}, loadUnlimitedKubeConfig(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}));
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

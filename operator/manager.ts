@@ -1,6 +1,6 @@
 // Wires the operator together: informers feed keys to the controllers' queues; controllers run
 // only while this replica leads; health endpoints report liveness and informer readiness.
-import type { KubernetesListObject, KubernetesObject, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesListObject, KubernetesObject, V1Node, V1Pod } from '@kubernetes/client-node';
 import http from 'node:http';
 import os from 'node:os';
 import type { OrchestratedTask } from './api/orchestratedtask.js';
@@ -51,6 +51,7 @@ export class Manager {
     kubeConfig: RateLimitedKubeConfig,
     private readonly log: Logger,
     private readonly options: ManagerOptions,
+    electionKubeConfig: KubeConfig = kubeConfig,
   ) {
     this.clients = makeClients(kubeConfig);
     const events = new EventRecorder(this.clients.core, log);
@@ -118,7 +119,7 @@ export class Manager {
       controllerOptions,
     );
     if (options.leaderElection) {
-      this.elector = new LeaderElector(kubeConfig, {
+      this.elector = new LeaderElector(electionKubeConfig, {
         namespace: options.leaseNamespace,
         name: options.leaseName,
         identity: options.identity ?? `${os.hostname()}-${process.pid}`,

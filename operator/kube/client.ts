@@ -38,6 +38,17 @@ export function loadKubeConfig(options: ClientOptions): RateLimitedKubeConfig {
   return kubeConfig;
 }
 
+/**
+ * The same credentials without the rate limiter, for leader election: a lease renewal queued
+ * behind a burst of reconcile traffic would miss its deadline and cost the leadership.
+ */
+export function loadUnlimitedKubeConfig(options: Pick<ClientOptions, 'kubeconfig'>): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (options.kubeconfig) kubeConfig.loadFromFile(options.kubeconfig);
+  else kubeConfig.loadFromDefault();
+  return kubeConfig;
+}
+
 export interface KubeClients {
   kubeConfig: KubeConfig;
   core: CoreV1Api;

@@ -1,6 +1,7 @@
 // One run of the worker, start to finish: read the environment and the input document, run the
 // workload, and leave exactly one outcome in the termination message. main.ts wires it to the
 // process (signals, exit code); tests call it directly with fakes.
+import { setTimeout as delay } from 'node:timers/promises';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
@@ -76,9 +77,11 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
 
   log.info({ functionName: identity.functionName }, 'starting the workload');
   const measure = startMeasurement();
+  const startedAt = performance.now();
   let result: unknown;
   try {
     result = await workload(input.items, input.params, { attempt: identity.attempt, functionName: identity.functionName, signal });
+    await padToMinSeconds(input.params, startedAt, signal);
   } catch (error) {
     return fail(error, measure());
   }
@@ -115,5 +118,26 @@ function writeOutcome(terminationMessage: TerminationMessage, message: string, l
   } catch (error) {
     log.error({ path: terminationMessage.path, err: errorText(error) }, 'cannot write the termination message');
     return false;
+  }
+}
+
+/**
+ * `params.minSeconds` (any built-in workload): the work lasts at least this long, the rest spent
+ * waiting. It stands in for a slower device or a bigger model, so demos and scheduling tests
+ * see subtasks that take time without burning the machine's CPU.
+ */
+export async function padToMinSeconds(params: Record<string, unknown>, startedAtMs: number, signal: AbortSignal): Promise<void> {
+  const minSeconds = params.minSeconds;
+  if (minSeconds === undefined) return;
+  if (typeof minSeconds !== 'number' || !Number.isFinite(minSeconds) || minSeconds < 0 || minSeconds > 86_400) {
+    throw new ContractError(`params.minSeconds must be a number of seconds from 0 to 86400, not ${JSON.stringify(minSeconds)}`);
+  }
+  const remainingMs = minSeconds * 1000 - (performance.now() - startedAtMs);
+  if (remainingMs <= 0) return;
+  try {
+    await delay(remainingMs, undefined, { signal });
+  } catch (error) {
+    if (signal.aborted) throw new Error('terminated before the work finished', { cause: error });
+    throw error;
   }
 }

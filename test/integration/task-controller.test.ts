@@ -80,8 +80,10 @@ describe('each strategy completes with the exact result', () => {
           microBatches: 4,
           stages: [{ name: 'square', params: { op: 'square' } }, { name: 'double', params: { op: 'double' } }],
           hardware: { type: 'cpu' },
-          // One pod per CPU node: three slots for eight subtasks, so the stages must interleave.
+          // One pod per CPU node: three slots for eight subtasks of a second each. The fourth
+          // micro-batch's first stage still runs when the first micro-batches' second stages start.
           resources: { cpu: '4', memory: '256Mi' },
+          params: { minSeconds: 1 },
         },
       }),
     );

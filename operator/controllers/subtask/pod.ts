@@ -146,7 +146,13 @@ export function buildWorkerPod(subtask: Subtask, attempt: number, options: Worke
       ...(expressions.length > 0
         ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: expressions }] } } } }
         : {}),
-      ...(options.tolerations && options.tolerations.length > 0 ? { tolerations: options.tolerations } : {}),
+      // A batch attempt on a node that stopped answering is better retried elsewhere after a
+      // minute than left for Kubernetes' default five.
+      tolerations: [
+        ...(options.tolerations ?? []),
+        { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 },
+        { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 60 },
+      ],
       securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
       containers: [
         {

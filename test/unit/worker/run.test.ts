@@ -133,3 +133,21 @@ describe('runWorker', () => {
     expect(message).toEqual({ error: 'terminated by SIGTERM before the work finished', metrics: expect.any(Object) });
   });
 });
+
+describe('params.minSeconds', () => {
+  test('pads a fast workload to the minimum, and refuses a bad value naming it', async () => {
+    const { padToMinSeconds } = await import('../../../operator/worker/run.js');
+    const started = performance.now();
+    await padToMinSeconds({ minSeconds: 0.2 }, started, new AbortController().signal);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(195);
+    await expect(padToMinSeconds({ minSeconds: 'soon' }, started, new AbortController().signal)).rejects.toThrow(/params\.minSeconds/);
+  });
+
+  test('stops waiting when aborted', async () => {
+    const { padToMinSeconds } = await import('../../../operator/worker/run.js');
+    const controller = new AbortController();
+    const waiting = padToMinSeconds({ minSeconds: 60 }, performance.now(), controller.signal);
+    controller.abort();
+    await expect(waiting).rejects.toThrow(/terminated/);
+  });
+});
