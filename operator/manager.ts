@@ -200,6 +200,11 @@ export class Manager {
       }
       send(404, { error: 'not found' });
     });
+    this.server.on('error', (error) => {
+      // Without its probes the process cannot be managed: fail loudly rather than run blind.
+      this.log.fatal({ err: error.message, port: this.options.healthPort }, 'health endpoint cannot listen');
+      process.exit(1);
+    });
     this.server.listen(this.options.healthPort, this.options.healthHost);
   }
 }

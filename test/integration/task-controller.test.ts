@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import { dataParallelTask, ensembleTask, functionParallelTask, modelParallelTask, pipelineParallelTask } from '../builders/index.js';
 import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, manifestInput } from '../support/cluster.js';
-import { readiness, startDevRunner, startOperator, waitForNodesReady, waitForOperator, type ManagedProcess } from '../support/operator.js';
+import { readiness, startDevRunner, startOperator, stopAll, waitForNodesReady, waitForOperator, type ManagedProcess } from '../support/operator.js';
 import { waitUntil } from '../support/wait.js';
 
 const suffix = Date.now().toString(36).slice(-5);
@@ -56,8 +56,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await operator?.stop();
-  await runner?.stop();
+  await stopAll();
   deleteNamespace(namespace);
   kubectl(['delete', 'node', ...nodeNames, '--ignore-not-found', '--wait=false']);
 });
@@ -227,19 +226,17 @@ describe('crash safety and leader election', () => {
   }, 900_000);
 
   test('a second replica stays passive until the leader dies, then takes over', async () => {
+    expect((await readiness(PORT))?.leader).toBe(true);
     const standby = startOperator({ healthPort: PORT + 1, leaderElect: true, leaseNamespace: namespace });
-    try {
-      await waitForOperator(PORT + 1, false);
-      await new Promise((resolve) => setTimeout(resolve, 3000));
-      expect((await readiness(PORT + 1))?.leader).toBe(false);
-      expect((await readiness(PORT))?.leader).toBe(true);
-      await operator.stop('SIGKILL');
-      await waitForOperator(PORT + 1, true);
-      apply(dataParallelTask('after-failover', { spec: { input: { items: [3, 4] }, partitions: 2 } }));
-      const task = await waitForPhase('after-failover', ['Completed', 'Failed']);
-      expect(task.status?.result).toEqual([9, 16]);
-    } finally {
-      operator = standby;
-    }
+    await waitForOperator(PORT + 1, false);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect((await readiness(PORT + 1))?.leader).toBe(false);
+    expect((await readiness(PORT))?.leader).toBe(true);
+    await operator.stop('SIGKILL');
+    operator = standby;
+    await waitForOperator(PORT + 1, true);
+    apply(dataParallelTask('after-failover', { spec: { input: { items: [3, 4] }, partitions: 2 } }));
+    const task = await waitForPhase('after-failover', ['Completed', 'Failed']);
+    expect(task.status?.result).toEqual([9, 16]);
   });
 });

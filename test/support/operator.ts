@@ -13,6 +13,13 @@ export interface ManagedProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+const started: ManagedProcess[] = [];
+
+/** Stops every process this module started that still runs (for afterAll: nothing outlives a test file). */
+export async function stopAll(): Promise<void> {
+  await Promise.all(started.splice(0).map((p) => p.stop()));
+}
+
 function startProcess(args: string[], name: string): ManagedProcess {
   const child = spawn(process.execPath, args, {
     cwd: rootDir,
@@ -25,7 +32,7 @@ function startProcess(args: string[], name: string): ManagedProcess {
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  return {
+  const managed: ManagedProcess = {
     child,
     output: () => `--- ${name} ---\n${output}`,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
@@ -37,6 +44,8 @@ function startProcess(args: string[], name: string): ManagedProcess {
       clearTimeout(timer);
     },
   };
+  started.push(managed);
+  return managed;
 }
 
 const compiled = (file: string) => path.join(rootDir, 'dist', file);
