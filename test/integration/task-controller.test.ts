@@ -186,6 +186,55 @@ describe('retries and failure policy', () => {
   });
 });
 
+describe('inputs, large results, partition choice, lost nodes', () => {
+  test('an omitted partitions count is chosen and explained in an Event', async () => {
+    apply(dataParallelTask('auto-parts', { spec: { input: { items: range(1, 30) }, partitions: undefined } }));
+    const task = await waitForPhase('auto-parts', ['Completed', 'Failed']);
+    expect(task.status?.result).toEqual(range(1, 30).map((x) => x * x));
+    const events = kubectlOk(['get', 'events', '-n', namespace, '--field-selector', 'involvedObject.name=auto-parts,reason=PartitionsChosen', '-o', 'jsonpath={.items[*].message}']);
+    expect(events).toMatch(/^chose \d+ partitions?: /);
+  });
+
+  test('configMapRef input, results too large for the termination message, and a merged result over the inline bound in chunked ConfigMaps', async () => {
+    const items = range(1, 9000).map((i) => `${i}:`.padEnd(100, 'x'));
+    kubectlOk(['create', 'configmap', 'big-input', '-n', namespace, '--from-file=items.json=/dev/stdin'], JSON.stringify(items));
+    apply(dataParallelTask('big-echo', { spec: { taskType: 'echo', params: {}, input: { items: undefined, configMapRef: { name: 'big-input', key: 'items.json' } }, partitions: 20, merge: { method: 'concat' }, resources: { cpu: '250m', memory: '128Mi' } } }));
+    const task = await waitForPhase('big-echo', ['Completed', 'Failed'], 180_000);
+    expect(task.status?.message).toMatch(/merged 20 results/);
+    const ref = (getTask('big-echo').status as { resultRef?: { configMapName: string; key: string } }).resultRef;
+    expect(ref?.configMapName).toBe('big-echo-result');
+    const first = JSON.parse(kubectlOk(['get', 'configmap', ref!.configMapName, '-n', namespace, '-o', 'json'])) as { metadata: { annotations: Record<string, string> }; data: Record<string, string> };
+    const chunks = Number(first.metadata.annotations['drm.dtf.io/result-chunks']);
+    expect(chunks).toBeGreaterThanOrEqual(2);
+    let json = first.data['result.json.0']!;
+    for (let i = 1; i < chunks; i++) {
+      const next = JSON.parse(kubectlOk(['get', 'configmap', `${ref!.configMapName}-${i}`, '-n', namespace, '-o', 'json'])) as { data: Record<string, string> };
+      json += next.data[`result.json.${i}`]!;
+    }
+    expect(JSON.parse(json)).toEqual(items);
+    // Each partition's 450 items were far over 4 KiB: the worker handed them over in a ConfigMap.
+    const subtask = subtasksOf('big-echo')[0] as SubtaskJson & { status: { resultRef?: { configMapName: string } } };
+    expect(subtask.status.resultRef?.configMapName).toMatch(/-a1-result$/);
+  });
+
+  test('a subtask whose node disappears is retried on another node', async () => {
+    apply(dataParallelTask('node-loss', { spec: { taskType: 'sleep', params: { seconds: 8 }, input: { items: [1] }, partitions: 1, hardware: { type: 'cpu' }, resources: { cpu: '100m', memory: '64Mi' }, retry: { maxAttempts: 3, backoffSeconds: 1, maxBackoffSeconds: 2 } } }));
+    let firstNode = '';
+    await waitUntil('the subtask running', () => {
+      const [subtask] = subtasksOf('node-loss');
+      firstNode = subtask?.status?.phase === 'Running' ? subtask.status.nodeName ?? '' : '';
+      return firstNode !== '';
+    });
+    kubectlOk(['delete', 'node', firstNode, '--wait=false']);
+    const task = await waitForPhase('node-loss', ['Completed', 'Failed'], 120_000);
+    expect(task.status?.phase).toBe('Completed');
+    const [subtask] = subtasksOf('node-loss') as Array<SubtaskJson & { status: { lastFailure?: { reason: string } } }>;
+    expect(subtask!.status.attempts).toBe(2);
+    expect(subtask!.status.lastFailure?.reason).toBe('NodeLost');
+    expect(subtask!.status.nodeName).not.toBe(firstNode);
+  });
+});
+
 describe('cancel and delete', () => {
   const sleeper = (name: string) => dataParallelTask(name, { spec: { taskType: 'sleep', params: { seconds: 120 }, input: { items: [1, 2, 3] }, partitions: 3, resources: { cpu: '100m', memory: '64Mi' } } });
   const running = (task: string) => subtasksOf(task).filter((s) => s.status?.phase === 'Running').length;

@@ -54,7 +54,7 @@ const compiled = (file: string) => path.join(rootDir, 'dist', file);
 export function startOperator(options: { healthPort: number; leaderElect?: boolean; leaseNamespace?: string; extraArgs?: string[] }): ManagedProcess {
   const entry = existsSync(compiled('operator/main.js')) ? [compiled('operator/main.js')] : ['--import', 'tsx', path.join(rootDir, 'operator', 'main.ts')];
   const election = options.leaderElect
-    ? ['--leader-elect', '--lease-namespace', options.leaseNamespace ?? 'default', '--lease-duration-seconds', '6', '--renew-deadline-seconds', '4', '--retry-period-seconds', '1']
+    ? ['--leader-elect', '--lease-namespace', options.leaseNamespace ?? 'default', '--lease-duration-seconds', '10', '--renew-deadline-seconds', '8', '--retry-period-seconds', '1']
     : ['--no-leader-elect'];
   return startProcess([...entry, '--health-host', '127.0.0.1', '--health-port', String(options.healthPort), ...election, ...(options.extraArgs ?? [])], `operator :${options.healthPort}`);
 }
