@@ -27,6 +27,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   private connected = false;
   private synced = false;
   private lastError: string | undefined;
+  private errors = 0;
   restarts = 0;
 
   constructor(kubeConfig: KubeConfig, private readonly options: ResilientInformerOptions<T>) {
@@ -47,9 +48,12 @@ export class ResilientInformer<T extends KubernetesObject> {
   /** Lists, then watches; resolves once the first list is in the cache. */
   async start(): Promise<void> {
     this.stopped = false;
+    // client-node reports a failed list through the error callback and still resolves start():
+    // only a start that saw no error has a cache worth trusting.
+    const errorsBefore = this.errors;
     try {
       await this.informer.start();
-      this.markSynced();
+      if (this.errors === errorsBefore) this.markSynced();
     } catch (error) {
       this.onError(error);
     }
@@ -89,6 +93,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   }
 
   private onError(error: unknown): void {
+    this.errors++;
     this.connected = false;
     this.lastError = error instanceof Error ? error.message : String(error);
     if (this.stopped || this.restartTimer) return;
