@@ -3,6 +3,9 @@
 // GPU-labeled nodes, and the merged results must be exact.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { dataParallelTask, ensembleTask, functionParallelTask, modelParallelTask, pipelineParallelTask } from '../builders/index.js';
 import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, manifestInput } from '../support/cluster.js';
 import { readiness, startDevRunner, startOperator, stopAll, waitForNodesReady, waitForOperator, type ManagedProcess } from '../support/operator.js';
@@ -197,7 +200,9 @@ describe('inputs, large results, partition choice, lost nodes', () => {
 
   test('configMapRef input, results too large for the termination message, and a merged result over the inline bound in chunked ConfigMaps', async () => {
     const items = range(1, 9000).map((i) => `${i}:`.padEnd(100, 'x'));
-    kubectlOk(['create', 'configmap', 'big-input', '-n', namespace, '--from-file=items.json=/dev/stdin'], JSON.stringify(items));
+    const inputFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'drm-input-')), 'items.json');
+    writeFileSync(inputFile, JSON.stringify(items));
+    kubectlOk(['create', 'configmap', 'big-input', '-n', namespace, `--from-file=items.json=${inputFile}`]);
     apply(dataParallelTask('big-echo', { spec: { taskType: 'echo', params: {}, input: { items: undefined, configMapRef: { name: 'big-input', key: 'items.json' } }, partitions: 20, merge: { method: 'concat' }, resources: { cpu: '250m', memory: '128Mi' } } }));
     const task = await waitForPhase('big-echo', ['Completed', 'Failed'], 180_000);
     expect(task.status?.message).toMatch(/merged 20 results/);
@@ -275,7 +280,8 @@ describe('crash safety and leader election', () => {
   }, 900_000);
 
   test('a second replica stays passive until the leader dies, then takes over', async () => {
-    expect((await readiness(PORT))?.leader).toBe(true);
+    const state = await readiness(PORT);
+    if (!state?.leader) throw new Error(`the operator on :${PORT} is not leading: ${JSON.stringify(state)}\n${operator.output().slice(-4000)}`);
     const standby = startOperator({ healthPort: PORT + 1, leaderElect: true, leaseNamespace: namespace });
     await waitForOperator(PORT + 1, false);
     await new Promise((resolve) => setTimeout(resolve, 3000));
