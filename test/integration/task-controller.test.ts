@@ -253,6 +253,15 @@ describe('cancel and delete', () => {
     await waitUntil('no live pod', () => podsOf('to-cancel').every((p) => ['Succeeded', 'Failed'].includes(p.status?.phase ?? '')));
   });
 
+  test('deadlineSeconds fails a task that runs too long and cancels what is unfinished', async () => {
+    apply(dataParallelTask('too-slow', { spec: { taskType: 'sleep', params: { seconds: 120 }, input: { items: [1, 2] }, partitions: 2, deadlineSeconds: 5, resources: { cpu: '100m', memory: '64Mi' } } }));
+    const task = await waitForPhase('too-slow', ['Completed', 'Failed', 'Cancelled'], 60_000);
+    expect(task.status?.phase).toBe('Failed');
+    expect(task.status?.message).toMatch(/deadline of 5s exceeded/);
+    await waitUntil('subtasks cancelled', () => subtasksOf('too-slow').every((s) => s.status?.phase === 'Cancelled'));
+    await waitUntil('no live pod', () => podsOf('too-slow').every((p) => ['Succeeded', 'Failed'].includes(p.status?.phase ?? '')));
+  });
+
   test('deleting the task removes its subtasks and pods', async () => {
     apply(sleeper('to-delete'));
     await waitUntil('subtasks running', () => running('to-delete') === 3);

@@ -116,6 +116,7 @@ export function decideSubtask(view: SubtaskView): SubtaskDecision {
         return { status: { ...status, phase: 'Pending', message: progress.message ?? 'waiting for a node' }, actions };
       case 'Bound': {
         const next = withAttempt({ ...status, phase: 'Assigned', nodeName: progress.nodeName, message: `bound to ${progress.nodeName}` }, { ...current, nodeName: progress.nodeName, phase: 'Assigned' });
+        if (status.phase !== 'Assigned') actions.push({ type: 'event', eventType: 'Normal', reason: 'Assigned', message: `attempt ${attempts} bound to ${progress.nodeName}` });
         return { status: next, actions };
       }
       case 'Running': {
@@ -124,6 +125,7 @@ export function decideSubtask(view: SubtaskView): SubtaskDecision {
           { ...status, phase: 'Running', nodeName: progress.nodeName, message: `running on ${progress.nodeName}`, startTime: status.startTime ?? startTime },
           { ...current, nodeName: progress.nodeName, phase: 'Running', startTime: current.startTime ?? startTime },
         );
+        if (status.phase !== 'Running') actions.push({ type: 'event', eventType: 'Normal', reason: 'Running', message: `attempt ${attempts} running on ${progress.nodeName}` });
         return { status: next, actions };
       }
       case 'Succeeded': {

@@ -111,6 +111,16 @@ describe('decideSubtask', () => {
     expect(decision.actions).toContainEqual({ type: 'deletePod', name: 'job-p0-a1', reason: 'task cancelled' });
   });
 
+  test('each transition is announced by an Event once, not on every reconcile', () => {
+    const base = subtaskWith(attempt1Pending);
+    const bound = decideSubtask(view({ subtask: base, pod: boundPod('job-p0-a1', 'n1'), podNodeExists: true }));
+    expect(bound.actions).toContainEqual({ type: 'event', eventType: 'Normal', reason: 'Assigned', message: 'attempt 1 bound to n1' });
+    const again = decideSubtask(view({ subtask: subtaskWith(bound.status), pod: boundPod('job-p0-a1', 'n1'), podNodeExists: true }));
+    expect(again.actions).toEqual([]);
+    const running = decideSubtask(view({ subtask: subtaskWith(bound.status), pod: runningPod('job-p0-a1', 'n1'), podNodeExists: true }));
+    expect(running.actions).toContainEqual({ type: 'event', eventType: 'Normal', reason: 'Running', message: 'attempt 1 running on n1' });
+  });
+
   test('a terminal subtask stays as it is', () => {
     const status: SubtaskStatus = { phase: 'Completed', attempts: 1, result: 1 };
     const decision = decideSubtask(view({ subtask: subtaskWith(status), taskStopReason: { reason: 'TaskCancelled', message: 'x' } }));
