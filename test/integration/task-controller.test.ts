@@ -16,7 +16,7 @@ const NODES = [`it-cpu-1-${suffix}:cpu:4:8Gi`, `it-cpu-2-${suffix}:cpu:4:8Gi`, `
 const nodeNames = NODES.map((n) => n.split(':')[0]!);
 const PORT = 18181;
 let namespace = '';
-let runner: ManagedProcess;
+
 let operator: ManagedProcess;
 
 interface TaskJson {
@@ -52,7 +52,7 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 beforeAll(async () => {
   installCrds();
   namespace = createNamespace('tasks');
-  runner = startDevRunner(NODES);
+  startDevRunner(NODES);
   operator = startOperator({ healthPort: PORT, leaderElect: true, leaseNamespace: namespace });
   await waitForNodesReady(nodeNames);
   await waitForOperator(PORT);
