@@ -1,7 +1,7 @@
 // Pieces shared by the three kinds: identifiers, Kubernetes quantities and names, free-form
 // JSON, hardware and resource requests, the worker container, retries, conditions, metadata.
 import { z } from 'zod';
-import { keyedList, withRules } from './validation.js';
+import { keyedList, withRules, type CrossFieldRule } from './validation.js';
 
 export const API_GROUP = 'drm.dtf.io';
 export const API_VERSION = 'v1alpha1';
@@ -363,3 +363,14 @@ export function isOneOf<T extends string>(allowed: readonly T[], value: string |
   return value !== undefined && (allowed as readonly string[]).includes(value);
 }
 
+
+/** A status holds its result inline or by reference, never both (zod only: CEL cannot see `result`, which has no type). */
+export function resultOrReferenceRule<T extends { result?: unknown; resultRef?: unknown }>(): CrossFieldRule<T> {
+  return {
+    cel: null,
+    message: 'status.result and status.resultRef are mutually exclusive',
+    fieldPath: '.resultRef',
+    reason: 'FieldValueForbidden',
+    holds: (status) => status.result === undefined || status.resultRef === undefined,
+  };
+}

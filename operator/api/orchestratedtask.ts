@@ -17,6 +17,7 @@ import {
   objectName,
   quantity,
   resourcesSchema,
+  resultOrReferenceRule,
   retrySchema,
   taskHardwareSchema,
   timestamp,
@@ -477,15 +478,7 @@ const orchestratedTaskStatusShape = z
   })
   .describe('What the operator observed and did; written by the controller.');
 
-export const orchestratedTaskStatusSchema = withRules(orchestratedTaskStatusShape, [
-  {
-    cel: null, // result has no type (any JSON), so CEL cannot see it
-    message: 'status.result and status.resultRef are mutually exclusive',
-    fieldPath: '.resultRef',
-    reason: 'FieldValueForbidden',
-    holds: (status) => status.result === undefined || status.resultRef === undefined,
-  },
-]);
+export const orchestratedTaskStatusSchema = withRules(orchestratedTaskStatusShape, [resultOrReferenceRule()]);
 export type OrchestratedTaskStatus = z.output<typeof orchestratedTaskStatusSchema>;
 
 // ---------------------------------------------------------------------------------------------

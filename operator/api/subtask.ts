@@ -11,6 +11,7 @@ import {
   objectMetaSchema,
   objectName,
   resourcesSchema,
+  resultOrReferenceRule,
   taskHardwareSchema,
   timestamp,
   typeMeta,
@@ -206,15 +207,7 @@ const subtaskStatusShape = z
   })
   .describe('What happened to the subtask; written by the operator.');
 
-export const subtaskStatusSchema = withRules(subtaskStatusShape, [
-  {
-    cel: null, // result has no type (any JSON), so CEL cannot see it
-    message: 'status.result and status.resultRef are mutually exclusive',
-    fieldPath: '.resultRef',
-    reason: 'FieldValueForbidden',
-    holds: (status) => status.result === undefined || status.resultRef === undefined,
-  },
-]);
+export const subtaskStatusSchema = withRules(subtaskStatusShape, [resultOrReferenceRule()]);
 export type SubtaskStatus = z.output<typeof subtaskStatusSchema>;
 
 export const subtaskSchema = z
