@@ -274,6 +274,8 @@ describe('crash safety and leader election', () => {
   test('SIGKILL of the operator mid-way through 200 subtasks, then a restart: exact result, no duplicate, no orphan', async () => {
     apply(dataParallelTask('big', { spec: { input: { items: range(1, 400) }, partitions: 200, hardware: { type: 'cpu' }, resources: { cpu: '500m', memory: '64Mi' } } }));
     await waitUntil('some subtasks completed', () => (getTask('big').status?.subtasks?.completed ?? 0) >= 20, 180_000);
+    expect(operator.child.exitCode).toBeNull();
+    expect((await readiness(PORT))?.leader).toBe(true);
     await operator.stop('SIGKILL');
     operator = startOperator({ healthPort: PORT, leaderElect: true, leaseNamespace: namespace });
     const task = await waitForPhase('big', ['Completed', 'Failed'], 600_000);
@@ -286,6 +288,8 @@ describe('crash safety and leader election', () => {
     const pods = podsOf('big');
     for (const pod of pods) expect(subtaskNames.has(pod.metadata!.ownerReferences![0]!.name)).toBe(true);
     expect(pods).toHaveLength(subtasks.reduce((sum, s) => sum + (s.status?.attempts ?? 0), 0));
+    const state = await readiness(PORT);
+    if (!state?.leader) throw new Error(`after the restart, the operator on :${PORT} is not leading: ${JSON.stringify(state)}\n${operator.output().slice(-4000)}`);
   }, 900_000);
 
   test('a second replica stays passive until the leader dies, then takes over', async () => {
