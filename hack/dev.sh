@@ -58,8 +58,14 @@ up() {
     (( SECONDS - start < 60 )) || { log "the operator did not become ready in 60s"; exit 1; }
     sleep 0.5
   done
+  # The runner registers its nodes as it starts: wait for each to exist and be Ready.
   for n in "${DEV_NODES[@]}"; do
-    "$kubectl" wait --for=condition=Ready --timeout=60s "node/${n%%:*}" >/dev/null
+    start=$SECONDS
+    until [[ "$("$kubectl" get node "${n%%:*}" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == "True" ]]; do
+      alive dev-runner || { log "the dev runner exited; see $DEV_DIR/dev-runner.log"; tail -20 "$DEV_DIR/dev-runner.log" >&2; exit 1; }
+      (( SECONDS - start < 60 )) || { log "node ${n%%:*} not Ready in 60s"; exit 1; }
+      sleep 0.5
+    done
   done
   log "dev environment up: operator ready (http://127.0.0.1:$OPERATOR_HEALTH_PORT/readyz), ${#DEV_NODES[@]} dev-runner nodes Ready"
 }

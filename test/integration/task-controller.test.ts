@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dataParallelTask, ensembleTask, functionParallelTask, modelParallelTask, pipelineParallelTask } from '../builders/index.js';
-import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, manifestInput } from '../support/cluster.js';
+import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, manifestInput, rootDir } from '../support/cluster.js';
 import { readiness, startDevRunner, startOperator, stopAll, waitForNodesReady, waitForOperator, type ManagedProcess } from '../support/operator.js';
 import { waitUntil } from '../support/wait.js';
 
@@ -143,6 +143,22 @@ describe('each strategy completes with the exact result', () => {
     expect(shards.map((s) => hardwareOf(s.status!.nodeName!))).toEqual(['cpu', 'gpu']);
     expect(shards[1]!.status!.nodeName).toMatch(/^it-gpu-2/);
     expect(Date.parse(shards[1]!.status!.startTime!)).toBeGreaterThanOrEqual(Date.parse(shards[0]!.status!.completionTime!));
+  });
+});
+
+describe('examples/', () => {
+  test('every example applies as written and completes, with the results its comments promise', async () => {
+    kubectlOk(['apply', '-n', namespace, '-f', path.join(rootDir, 'examples')]);
+    const names = ['squares', 'two-shards', 'pipeline', 'matmul-sizes', 'kernel-benchmark', 'flaky'];
+    const tasks = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await waitForPhase(name, ['Completed', 'Failed'], 180_000)] as const)));
+    for (const name of names) expect(`${name}: ${tasks[name]!.status?.phase}`).toBe(`${name}: Completed`);
+    expect(tasks.squares!.status?.result).toEqual(range(1, 12).map((x) => x * x));
+    expect(tasks['two-shards']!.status?.result).toEqual([4, 16, 36, 64]);
+    expect(tasks.pipeline!.status?.result).toEqual(range(1, 8).map((x) => -2 * x));
+    expect(tasks.flaky!.status?.result).toEqual(['a', 'b', 'c', 'd']);
+    expect(Object.keys(tasks['matmul-sizes']!.status?.result as object).sort()).toEqual(['large', 'medium', 'small']);
+    expect((tasks['matmul-sizes']!.status?.result as Record<string, { n: number }>).large!.n).toBe(128);
+    expect(Object.keys(tasks['kernel-benchmark']!.status?.result as object).sort()).toEqual(['latency', 'memory', 'throughput']);
   });
 });
 
