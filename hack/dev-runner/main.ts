@@ -192,7 +192,9 @@ async function startPod(pod: V1Pod): Promise<void> {
     env = resolveEnv(pod, container, paths, () => undefined);
     const kubeconfigFile = await serviceAccountKubeconfig(pod, podDir);
     if (kubeconfigFile) env.KUBECONFIG = kubeconfigFile;
-    command = commandFor(container, values['worker-image']!, builtinWorkerCommand).map((word) => localPathFor(word, paths));
+    // The built-in worker's command names host paths already; a pod's own command names
+    // container paths, which map to the pod's local directories.
+    command = container.image === values['worker-image'] ? builtinWorkerCommand : commandFor(container, values['worker-image']!, builtinWorkerCommand).map((word) => localPathFor(word, paths));
   } catch (error) {
     await fail('CreateContainerError', describeError(error));
     return;
