@@ -313,6 +313,9 @@ async function main(): Promise<void> {
       entry.stopping = true;
       entry.child?.kill('SIGTERM');
     }
+    // Unlike a kubelet, the runner takes its nodes with it: left behind, they would look Ready
+    // to the scheduler for the next cluster start's first minute and swallow pods.
+    await Promise.all(nodes.map((spec) => core.deleteNode({ name: spec.name }).catch(() => undefined)));
     process.exit(0);
   };
   process.on('SIGTERM', () => void shutdown());
