@@ -2,18 +2,13 @@
 // status.resultRef (one key, or chunks key.0, key.1, ... joined in order).
 import type { CoreV1Api, V1ConfigMap } from '@kubernetes/client-node';
 import type { Subtask } from '../api/subtask.js';
-
-export function joinChunkedData(data: Record<string, string> | undefined, key: string): string {
-  if (!data) throw new Error('the result ConfigMap has no data');
-  if (data[key] !== undefined) return data[key];
-  const chunks: string[] = [];
-  for (let i = 0; data[`${key}.${i}`] !== undefined; i++) chunks.push(data[`${key}.${i}`]!);
-  if (chunks.length === 0) throw new Error(`the result ConfigMap has neither ${key} nor ${key}.0`);
-  return chunks.join('');
-}
+import { fromChunkedData } from '../core/merge/index.js';
 
 export function parseConfigMapJson(configMap: V1ConfigMap, key: string): unknown {
-  return JSON.parse(joinChunkedData(configMap.data, key));
+  if (!configMap.data) throw new Error(`ConfigMap ${configMap.metadata?.name} has no data`);
+  const json = fromChunkedData(configMap.data, key);
+  if (json === undefined) throw new Error(`ConfigMap ${configMap.metadata?.name} has neither ${key} nor ${key}.0`);
+  return JSON.parse(json);
 }
 
 export async function readSubtaskResult(core: CoreV1Api, subtask: Subtask): Promise<unknown> {

@@ -5,13 +5,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { V1ConfigMap } from '@kubernetes/client-node';
 import { z } from 'zod';
+import { RESULT_KEY, toChunkedData } from '../core/merge/chunks.js';
 
 export const INPUT_API_VERSION = 'drm.dtf.io/v1alpha1';
 export const DEFAULT_INPUT_FILE = '/var/run/drm/input/input.json';
 export const DEFAULT_TERMINATION_MESSAGE_PATH = '/dev/termination-log';
 /** The kubelet keeps at most this much of a container's termination message. */
 export const TERMINATION_MESSAGE_LIMIT_BYTES = 4096;
-export const RESULT_KEY = 'result.json';
+export { RESULT_KEY };
 /** Every chunk of a result in the ConfigMap stays strictly under this. */
 export const RESULT_CHUNK_LIMIT_BYTES = 900 * 1024;
 /** The API server rejects a ConfigMap whose data values add up to more than 1 MiB. */
@@ -273,30 +274,9 @@ export function planSuccess(result: unknown, metrics: Metrics | undefined, resul
   return { kind: 'configMap', configMapName: resultConfigMap, data: resultConfigMapData(resultJson), message: JSON.stringify(message) };
 }
 
-/** The ConfigMap data for a result: one key when it is small enough, numbered chunks otherwise. */
+/** The ConfigMap data for a result: one key when it is small enough, numbered chunks otherwise (the layout merge/chunks defines). */
 export function resultConfigMapData(resultJson: string, chunkLimitBytes = RESULT_CHUNK_LIMIT_BYTES): Record<string, string> {
-  if (utf8Bytes(resultJson) < chunkLimitBytes) return { [RESULT_KEY]: resultJson };
-  const chunks = splitUtf8(resultJson, chunkLimitBytes - 1);
-  return Object.fromEntries(chunks.map((chunk, index) => [`${RESULT_KEY}.${index}`, chunk]));
-}
-
-/**
- * Cuts text into pieces of at most maxBytes UTF-8 bytes each, never inside a character
- * (ConfigMap values must be valid UTF-8 strings).
- */
-export function splitUtf8(text: string, maxBytes: number): string[] {
-  if (maxBytes < 4) throw new RangeError('chunks must hold at least one character (4 bytes)');
-  const bytes = Buffer.from(text, 'utf8');
-  const pieces: string[] = [];
-  let start = 0;
-  while (start < bytes.length) {
-    let end = Math.min(bytes.length, start + maxBytes);
-    // Back off continuation bytes (10xxxxxx) so the cut lands on a character boundary.
-    while (end < bytes.length && (bytes[end]! & 0xc0) === 0x80) end--;
-    pieces.push(bytes.toString('utf8', start, end));
-    start = end;
-  }
-  return pieces;
+  return toChunkedData(resultJson, chunkLimitBytes - 1, RESULT_KEY);
 }
 
 /**

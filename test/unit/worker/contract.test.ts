@@ -19,7 +19,6 @@ import {
   resolveRunIdentity,
   resultConfigMap,
   resultConfigMapData,
-  splitUtf8,
   startMeasurement,
   type Metrics,
 } from '../../../operator/worker/contract.js';
@@ -208,17 +207,17 @@ describe('planSuccess', () => {
 });
 
 describe('chunks', () => {
-  test('splitUtf8 never cuts inside a character and loses nothing', () => {
+  test('result chunks never cut inside a character and lose nothing', () => {
     const text = 'aé😀'.repeat(50);
     for (const maxBytes of [4, 5, 6, 7, 13]) {
-      const pieces = splitUtf8(text, maxBytes);
+      const pieces = Object.values(resultConfigMapData(text, maxBytes + 1));
       expect(pieces.join('')).toBe(text);
       for (const piece of pieces) {
         expect(bytes(piece)).toBeLessThanOrEqual(maxBytes);
         expect(piece).not.toContain('\uFFFD');
       }
     }
-    expect(splitUtf8('', 10)).toEqual([]);
+    expect(resultConfigMapData('', 10)).toEqual({ 'result.json': '' });
   });
 
   test('resultConfigMapData uses one key below the chunk limit and chunks at it', () => {
