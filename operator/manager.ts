@@ -32,6 +32,12 @@ export interface ManagerOptions {
 
 const CRD_BASE = '/apis/drm.dtf.io/v1alpha1';
 
+/** What of a task its subtasks' reconciles read (taskStopReason and the retry policy). */
+export function subtaskFacingState(task: OrchestratedTask): string {
+  const phase = task.status?.phase;
+  return JSON.stringify([task.metadata.uid, Boolean(task.metadata.deletionTimestamp), Boolean(task.spec.cancel), phase === 'Failed' || phase === 'Cancelled' ? phase : '', task.spec.retry ?? null]);
+}
+
 export class Manager {
   private readonly clients: KubeClients;
   private readonly informers: ResilientInformer<KubernetesObject>[] = [];
@@ -44,6 +50,8 @@ export class Manager {
   private readonly elector: LeaderElector | undefined;
   private server: http.Server | undefined;
   private leading = false;
+  /** task key → the part of the task its subtasks act on, last seen (see subtaskFacingState). */
+  private readonly taskSignatures = new Map<string, string>();
   /** subtask key → keys of subtasks that depend on it, so a completion wakes its dependents. */
   private readonly dependents = new Map<string, Set<string>>();
 
@@ -59,9 +67,15 @@ export class Manager {
     const listCustom = <T>(plural: string) => async () =>
       (await custom.listClusterCustomObject({ group: 'drm.dtf.io', version: 'v1alpha1', plural })) as KubernetesListObject<T & KubernetesObject>;
 
-    this.tasks = this.informer<OrchestratedTask & KubernetesObject>('orchestratedtasks', `${CRD_BASE}/orchestratedtasks`, listCustom<OrchestratedTask>('orchestratedtasks'), (_event, task) => {
-      this.taskController.enqueue(keyOf(task));
-      // Cancellation, failure and deletion of a task concern each of its subtasks.
+    this.tasks = this.informer<OrchestratedTask & KubernetesObject>('orchestratedtasks', `${CRD_BASE}/orchestratedtasks`, listCustom<OrchestratedTask>('orchestratedtasks'), (event, task) => {
+      const key = keyOf(task);
+      this.taskController.enqueue(key);
+      // Cancellation, failure, deletion (and the retry policy) of a task concern each of its
+      // subtasks; its progress writes do not, and would otherwise wake every subtask each time.
+      const signature = event === 'delete' ? undefined : subtaskFacingState(task);
+      if (event !== 'delete' && this.taskSignatures.get(key) === signature) return;
+      if (signature === undefined) this.taskSignatures.delete(key);
+      else this.taskSignatures.set(key, signature);
       for (const subtask of this.subtasks.list(task.metadata?.namespace)) {
         if (subtask.spec.taskRef.name === task.metadata?.name) this.subtaskController.enqueue(keyOf(subtask));
       }
