@@ -179,17 +179,9 @@ up() {
 }
 
 down() {
-  local i c pid
+  local i
   for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
-    c="${COMPONENTS[$i]}"
-    pid="$(pid_of "$c")"
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-      log "stopping $c ($pid)"
-      kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rm -f "$RUN/$c.pid"
+    stop_pid_file "${COMPONENTS[$i]}" "$RUN/${COMPONENTS[$i]}.pid"
   done
   # Anything of ours that outlived its pid file (a crashed `up`, say) refers to this clone's
   # cluster directory on its command line.

@@ -24,17 +24,7 @@ start_background() { # name command...
   echo $! >"$DEV_DIR/$name.pid"
 }
 
-stop_background() {
-  local pid
-  pid="$(cat "$DEV_DIR/$1.pid" 2>/dev/null || true)"
-  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
-    log "stopping $1 ($pid)"
-    kill -TERM "$pid" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL "$pid" 2>/dev/null || true
-  fi
-  rm -f "$DEV_DIR/$1.pid"
-}
+stop_background() { stop_pid_file "$1" "$DEV_DIR/$1.pid"; }
 
 up() {
   ensure_node_deps

@@ -37,3 +37,16 @@ tool_path() {
 using_external_cluster() {
   [[ -n "${KUBECONFIG:-}" && "$(realpath -m "$KUBECONFIG")" != "$(realpath -m "$LOCAL_KUBECONFIG")" ]]
 }
+
+# Stops the process whose pid a file holds: TERM, up to 10 s to exit, then KILL; drops the file.
+stop_pid_file() { # name pid-file
+  local pid
+  pid="$(cat "$2" 2>/dev/null || true)"
+  if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
+    log "stopping $1 ($pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$2"
+}
