@@ -1,7 +1,7 @@
 // The Subtask controller's adapter: gathers the view decideSubtask needs from the informer caches
 // (confirming absences against the API server), carries out its actions, and writes the status
 // only when it changed.
-import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import type { ObjectCache, V1Node, V1Pod } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import type { OrchestratedTask } from '../../api/orchestratedtask.js';
 import type { Subtask, SubtaskPhase } from '../../api/subtask.js';
@@ -16,11 +16,6 @@ import { parseConfigMapJson, readSubtaskResult } from '../results.js';
 import { decideSubtask, type RetryPolicy, type SubtaskAction } from './decide.js';
 import { buildInputConfigMap, buildWorkerPod, inputConfigMapNameFor, podNameFor, type WorkerPodOptions } from './pod.js';
 import { ensureWorkerIdentity, forgetWorkerIdentity } from './worker-identity.js';
-
-export interface ObjectCache<T> {
-  get(name: string, namespace?: string): T | undefined;
-  list(namespace?: string): ReadonlyArray<T>;
-}
 
 export interface SubtaskReconcilerDeps {
   clients: KubeClients;

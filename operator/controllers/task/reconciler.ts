@@ -1,7 +1,7 @@
 // The OrchestratedTask controller: finalizer, split into Subtasks (once, idempotently: names are
 // deterministic), progress from the Subtasks' phases, failure policy, deadline and cancellation,
 // and the merge of results into status.result (or ConfigMaps named in status.resultRef).
-import type { V1ConfigMap, V1Node } from '@kubernetes/client-node';
+import type { ObjectCache, V1ConfigMap, V1Node } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import { defaultMergeMethod, type OrchestratedTask } from '../../api/orchestratedtask.js';
 import type { OrchestratedTaskStatus } from '../../api/orchestratedtask.js';
@@ -16,7 +16,6 @@ import { splitKey } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logger.js';
 import { FINALIZER, LABELS, MANAGER, labelValueFor } from '../labels.js';
 import { parseConfigMapJson, readSubtaskResult } from '../results.js';
-import type { ObjectCache } from '../subtask/reconciler.js';
 import { stripUndefined } from '../subtask/reconciler.js';
 import { completionPercentage, countSubtasks, deadlineOf, taskVerdict, TERMINAL_TASK_PHASES } from './summary.js';
 
