@@ -22,6 +22,3 @@ export const ANNOTATIONS = {
 export const MANAGER = 'drm-operator';
 export const FINALIZER = 'drm.dtf.io/cleanup';
 export const GPU_RESOURCE = 'nvidia.com/gpu';
-
-/** A label value standing for `name` (≤ 63 characters; hashed when shortened). */
-export { toLabelValue as labelValueFor } from '../core/split/names.js';

@@ -93,7 +93,7 @@ export function decideSubtask(view: SubtaskView): SubtaskDecision {
     if (waiting.length > 0) {
       return { status: { ...status, phase: 'Pending', message: `waiting for ${waiting.map((d) => d.name).join(', ')}` }, actions };
     }
-    return startAttempt(status, 1, actions, nowIso);
+    return startAttempt(status, 1, actions);
   }
 
   const current: Attempt = status.attemptHistory?.find((a) => a.attempt === attempts) ?? { attempt: attempts, phase: 'Pending' };
@@ -169,15 +169,14 @@ export function decideSubtask(view: SubtaskView): SubtaskDecision {
       requeueAfterMs: waitMs,
     };
   }
-  return startAttempt(status, attempts + 1, actions, nowIso);
+  return startAttempt(status, attempts + 1, actions);
 }
 
-function startAttempt(status: SubtaskStatus, attempt: number, actions: SubtaskAction[], nowIso: string): SubtaskDecision {
+function startAttempt(status: SubtaskStatus, attempt: number, actions: SubtaskAction[]): SubtaskDecision {
   const next = withAttempt({ ...status, phase: 'Pending', attempts: attempt, message: attempt === 1 ? 'waiting for a node' : `attempt ${attempt} waiting for a node` }, { attempt, phase: 'Pending' });
   delete next.nodeName;
   actions.push({ type: 'createPod', attempt });
   if (attempt > 1) actions.push({ type: 'event', eventType: 'Normal', reason: 'Retrying', message: `starting attempt ${attempt}` });
-  void nowIso;
   return { status: next, actions };
 }
 

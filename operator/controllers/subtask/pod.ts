@@ -4,8 +4,8 @@
 import type { V1ConfigMap, V1Pod, V1Toleration, V1NodeSelectorRequirement } from '@kubernetes/client-node';
 import type { Subtask } from '../../api/subtask.js';
 import { GROUP_VERSION } from '../../api/common.js';
-import { attemptPodName, boundedName } from '../../core/split/names.js';
-import { ANNOTATIONS, GPU_RESOURCE, LABELS, MANAGER, labelValueFor } from '../labels.js';
+import { attemptPodName, boundedName, toLabelValue } from '../../core/split/names.js';
+import { ANNOTATIONS, GPU_RESOURCE, LABELS, MANAGER } from '../labels.js';
 
 export const INPUT_MOUNT_DIR = '/var/run/drm/input';
 export const INPUT_FILE_KEY = 'input.json';
@@ -21,8 +21,6 @@ export interface WorkerPodOptions {
   /** Tolerations for the taints of the pools the subtask may run on. */
   tolerations?: V1Toleration[];
 }
-
-export const podNameFor = attemptPodName;
 
 export function inputConfigMapNameFor(subtaskName: string): string {
   return boundedName(subtaskName, '-input');
@@ -46,8 +44,8 @@ function ownerReference(subtask: Subtask) {
 function commonLabels(subtask: Subtask): Record<string, string> {
   return {
     [LABELS.managedBy]: MANAGER,
-    [LABELS.task]: labelValueFor(subtask.spec.taskRef.name),
-    [LABELS.subtask]: labelValueFor(subtask.metadata.name!),
+    [LABELS.task]: toLabelValue(subtask.spec.taskRef.name),
+    [LABELS.subtask]: toLabelValue(subtask.metadata.name!),
     [LABELS.role]: subtask.spec.role,
   };
 }
@@ -132,7 +130,7 @@ export function buildWorkerPod(subtask: Subtask, attempt: number, options: Worke
     apiVersion: 'v1',
     kind: 'Pod',
     metadata: {
-      name: podNameFor(name, attempt),
+      name: attemptPodName(name, attempt),
       namespace,
       labels: { ...commonLabels(subtask), [LABELS.attempt]: String(attempt) },
       annotations: { [ANNOTATIONS.subtaskName]: name, [ANNOTATIONS.taskName]: subtask.spec.taskRef.name },

@@ -6,7 +6,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { OrchestratedTask } from '../../api/orchestratedtask.js';
 import type { Subtask, SubtaskPhase } from '../../api/subtask.js';
 import { GROUP_VERSION } from '../../api/common.js';
-import { inputSource, itemsFromDependencies, selectItems } from '../../core/split/index.js';
+import { attemptPodName, inputSource, itemsFromDependencies, selectItems } from '../../core/split/index.js';
 import { describeError, isAlreadyExists, isNotFound, type KubeClients } from '../../kube/client.js';
 import type { EventSink } from '../../kube/events.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
@@ -14,7 +14,7 @@ import { PermanentError, splitKey } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logger.js';
 import { parseConfigMapJson, readSubtaskResult } from '../results.js';
 import { decideSubtask, type RetryPolicy, type SubtaskAction } from './decide.js';
-import { buildInputConfigMap, buildWorkerPod, inputConfigMapNameFor, podNameFor, type WorkerPodOptions } from './pod.js';
+import { buildInputConfigMap, buildWorkerPod, inputConfigMapNameFor, type WorkerPodOptions } from './pod.js';
 import { ensureWorkerIdentity, forgetWorkerIdentity } from './worker-identity.js';
 
 export interface SubtaskReconcilerDeps {
@@ -143,7 +143,7 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
     if (!subtask || subtask.metadata.deletionTimestamp) return;
     const task = deps.tasks.get(subtask.spec.taskRef.name, namespace);
     const attempts = subtask.status?.attempts ?? 0;
-    const pod = attempts > 0 ? await currentPod(namespace, podNameFor(name, attempts)) : undefined;
+    const pod = attempts > 0 ? await currentPod(namespace, attemptPodName(name, attempts)) : undefined;
     const podNode = pod && pod !== 'missing' ? pod.spec?.nodeName : undefined;
     const retry = task?.spec.retry;
     const decision = decideSubtask({

@@ -8,13 +8,13 @@ import type { OrchestratedTaskStatus } from '../../api/orchestratedtask.js';
 import type { Subtask } from '../../api/subtask.js';
 import { GROUP_VERSION } from '../../api/common.js';
 import { chunkForConfigMaps, MergeError, mergeResults, RESULT_KEY, type SubtaskResult } from '../../core/merge/index.js';
-import { choosePartitions, planSubtasks, SplitError, type PlannedSubtask } from '../../core/split/index.js';
+import { choosePartitions, planSubtasks, SplitError, toLabelValue, type PlannedSubtask } from '../../core/split/index.js';
 import { isAlreadyExists, isNotFound, mergePatch, type KubeClients } from '../../kube/client.js';
 import type { EventSink } from '../../kube/events.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
 import { splitKey } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logger.js';
-import { FINALIZER, LABELS, MANAGER, labelValueFor } from '../labels.js';
+import { FINALIZER, LABELS, MANAGER } from '../labels.js';
 import { parseConfigMapJson, readSubtaskResult } from '../results.js';
 import { stripUndefined } from '../subtask/reconciler.js';
 import { completionPercentage, countSubtasks, deadlineOf, taskVerdict, TERMINAL_TASK_PHASES } from './summary.js';
@@ -115,7 +115,7 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
         namespace: task.metadata.namespace,
         labels: {
           [LABELS.managedBy]: MANAGER,
-          [LABELS.task]: labelValueFor(task.metadata.name!),
+          [LABELS.task]: toLabelValue(task.metadata.name!),
           [LABELS.taskUid]: task.metadata.uid!,
           [LABELS.role]: planned.spec.role,
         },
@@ -175,7 +175,7 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
         metadata: {
           name,
           namespace: task.metadata.namespace!,
-          labels: { [LABELS.managedBy]: MANAGER, [LABELS.task]: labelValueFor(task.metadata.name!) },
+          labels: { [LABELS.managedBy]: MANAGER, [LABELS.task]: toLabelValue(task.metadata.name!) },
           annotations: { 'drm.dtf.io/result-chunks': String(chunks.length), 'drm.dtf.io/result-chunk': String(i) },
           ownerReferences: [{ apiVersion: GROUP_VERSION, kind: 'OrchestratedTask', name: task.metadata.name!, uid: task.metadata.uid!, controller: true }],
         },
@@ -230,7 +230,7 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
       // garbage-collected by owner reference, but pods are deleted now rather than eventually.
       for (const subtask of subtasksOf(task, deps.subtasks)) {
         try {
-          await clients.core.deleteCollectionNamespacedPod({ namespace, labelSelector: `${LABELS.subtask}=${labelValueFor(subtask.metadata.name!)}` });
+          await clients.core.deleteCollectionNamespacedPod({ namespace, labelSelector: `${LABELS.subtask}=${toLabelValue(subtask.metadata.name!)}` });
         } catch (error) {
           if (!isNotFound(error)) throw error;
         }
