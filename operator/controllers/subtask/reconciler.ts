@@ -146,9 +146,10 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
     const pod = attempts > 0 ? await currentPod(namespace, attemptPodName(name, attempts)) : undefined;
     const podNode = pod && pod !== 'missing' ? pod.spec?.nodeName : undefined;
     const retry = task?.spec.retry;
+    const stopReason = taskStopReason(task, subtask);
     const decision = decideSubtask({
       subtask,
-      ...(taskStopReason(task, subtask) ? { taskStopReason: taskStopReason(task, subtask)! } : {}),
+      ...(stopReason ? { taskStopReason: stopReason } : {}),
       retry: {
         maxAttempts: retry?.maxAttempts ?? DEFAULT_RETRY.maxAttempts,
         backoffSeconds: retry?.backoffSeconds ?? DEFAULT_RETRY.backoffSeconds,
