@@ -26,7 +26,9 @@ Options:
   -h, --help                 this text
 `;
 
-const { values } = parseArgs({
+function parseFlags() {
+  try {
+    return parseArgs({
   options: {
     kubeconfig: { type: 'string' },
     qps: { type: 'string', default: '50' },
@@ -46,6 +48,13 @@ const { values } = parseArgs({
     help: { type: 'boolean', short: 'h' },
   },
 });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\nRun with --help for the options.\n`);
+    process.exit(2);
+  }
+}
+
+const { values } = parseFlags();
 
 if (values.help) {
   process.stdout.write(HELP);
@@ -61,6 +70,20 @@ function positiveNumber(flag: string, raw: string | undefined): number {
   return value;
 }
 
+function port(flag: string, raw: string | undefined): number {
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0 || value > 65535) {
+    process.stderr.write(`--${flag} must be a port number from 0 to 65535, got ${JSON.stringify(raw)}\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+if (!LOG_LEVELS.includes(values['log-level']!)) {
+  process.stderr.write(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(values['log-level'])}\n`);
+  process.exit(2);
+}
 const log = createLogger(values['log-level']);
 const kubeConfig = loadKubeConfig({
   qps: positiveNumber('qps', values.qps),
@@ -72,7 +95,7 @@ const manager = new Manager(kubeConfig, log, {
   builtinWorkerImage: values['worker-image']!,
   ...(values['scheduler-name'] ? { schedulerName: values['scheduler-name'] } : {}),
   workers: Math.floor(positiveNumber('workers', values.workers)),
-  healthPort: Number(values['health-port']),
+  healthPort: port('health-port', values['health-port']),
   healthHost: values['health-host']!,
   leaderElection: values['no-leader-elect'] ? false : (values['leader-elect'] ?? inCluster),
   leaseNamespace: values['lease-namespace']!,
