@@ -1,6 +1,7 @@
 // The operator process: flags, the client (with its rate limiter), the manager, and a graceful
 // shutdown on SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
+import { PLACEMENT_POLICIES, type PlacementPolicy } from './api/workerpool.js';
 import { loadKubeConfig, loadUnlimitedKubeConfig } from './kube/client.js';
 import { Manager } from './manager.js';
 import { createLogger } from './runtime/logger.js';
@@ -13,7 +14,8 @@ Options:
   --burst N                  requests allowed at once above the rate (default 100)
   --workers N                concurrent reconciles per controller (default 4)
   --worker-image IMAGE       image of the built-in worker (default drm-operator:0.1.0)
-  --scheduler-name NAME      scheduler for worker pods (default: the cluster's default scheduler)
+  --scheduler-name NAME      schedulerName of worker pods, which the operator binds itself (default drm-scheduler)
+  --placement-policy POLICY  binpack | spread, for nodes whose WorkerPool sets none (default binpack)
   --health-port N            port of /healthz and /readyz (default 8081; 0 picks a free one)
   --health-host HOST         address to bind them to (default 0.0.0.0)
   --leader-elect             elect a leader through a Lease before reconciling (default on in-cluster)
@@ -35,7 +37,8 @@ function parseFlags() {
     burst: { type: 'string', default: '100' },
     workers: { type: 'string', default: '4' },
     'worker-image': { type: 'string', default: 'drm-operator:0.1.0' },
-    'scheduler-name': { type: 'string' },
+    'scheduler-name': { type: 'string', default: 'drm-scheduler' },
+    'placement-policy': { type: 'string', default: 'binpack' },
     'health-port': { type: 'string', default: '8081' },
     'health-host': { type: 'string', default: '0.0.0.0' },
     'leader-elect': { type: 'boolean' },
@@ -84,6 +87,14 @@ if (!LOG_LEVELS.includes(values['log-level']!)) {
   process.stderr.write(`--log-level must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(values['log-level'])}\n`);
   process.exit(2);
 }
+if (!PLACEMENT_POLICIES.includes(values['placement-policy'] as PlacementPolicy)) {
+  process.stderr.write(`--placement-policy must be one of ${PLACEMENT_POLICIES.join(', ')}, got ${JSON.stringify(values['placement-policy'])}\n`);
+  process.exit(2);
+}
+if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(values['scheduler-name']!)) {
+  process.stderr.write(`--scheduler-name must be a DNS subdomain such as drm-scheduler, got ${JSON.stringify(values['scheduler-name'])}\n`);
+  process.exit(2);
+}
 const log = createLogger(values['log-level']);
 const kubeConfig = loadKubeConfig({
   qps: positiveNumber('qps', values.qps),
@@ -93,7 +104,8 @@ const kubeConfig = loadKubeConfig({
 const inCluster = Boolean(process.env.KUBERNETES_SERVICE_HOST);
 const manager = new Manager(kubeConfig, log, {
   builtinWorkerImage: values['worker-image']!,
-  ...(values['scheduler-name'] ? { schedulerName: values['scheduler-name'] } : {}),
+  schedulerName: values['scheduler-name']!,
+  placementPolicy: values['placement-policy'] as PlacementPolicy,
   workers: Math.floor(positiveNumber('workers', values.workers)),
   healthPort: port('health-port', values['health-port']),
   healthHost: values['health-host']!,

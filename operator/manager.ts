@@ -5,7 +5,9 @@ import http from 'node:http';
 import os from 'node:os';
 import type { OrchestratedTask } from './api/orchestratedtask.js';
 import type { Subtask } from './api/subtask.js';
-import { LABELS, MANAGER } from './controllers/labels.js';
+import type { PlacementPolicy, WorkerPool } from './api/workerpool.js';
+import { DEFAULT_SCHEDULER_NAME, LABELS, MANAGER } from './controllers/labels.js';
+import { buildWorkerPod, type WorkerPodOptions } from './controllers/subtask/pod.js';
 import { makeSubtaskReconciler } from './controllers/subtask/reconciler.js';
 import { makeTaskReconciler } from './controllers/task/reconciler.js';
 import { describeError, isConflict, isTemporaryError, makeClients, type KubeClients, type RateLimitedKubeConfig } from './kube/client.js';
@@ -14,10 +16,16 @@ import { Controller, keyOf } from './runtime/controller.js';
 import { ResilientInformer } from './runtime/informer.js';
 import { LeaderElector } from './runtime/leader-election.js';
 import type { Logger } from './runtime/logger.js';
+import { OperatorMetrics } from './runtime/metrics.js';
+import { allowedPools, poolTolerations } from './core/placement/index.js';
+import { SubtaskScheduler } from './scheduler/scheduler.js';
 
 export interface ManagerOptions {
   builtinWorkerImage: string;
+  /** schedulerName of subtask pods; the operator binds them itself. */
   schedulerName?: string;
+  /** Placement policy for nodes whose WorkerPool sets none. */
+  placementPolicy?: PlacementPolicy;
   workers: number;
   healthPort: number;
   healthHost: string;
@@ -45,8 +53,14 @@ export class Manager {
   readonly subtasks: ResilientInformer<Subtask & KubernetesObject>;
   readonly pods: ResilientInformer<V1Pod>;
   readonly nodes: ResilientInformer<V1Node>;
+  /** Pods not created by the operator and not finished: what else occupies the nodes. */
+  readonly otherPods: ResilientInformer<V1Pod>;
+  readonly pools: ResilientInformer<WorkerPool & KubernetesObject>;
   readonly taskController: Controller;
   readonly subtaskController: Controller;
+  readonly schedulerController: Controller;
+  readonly scheduler: SubtaskScheduler;
+  readonly metrics: OperatorMetrics;
   private readonly elector: LeaderElector | undefined;
   private server: http.Server | undefined;
   private leading = false;
@@ -63,6 +77,30 @@ export class Manager {
   ) {
     this.clients = makeClients(kubeConfig);
     const events = new EventRecorder(this.clients.core, log);
+    this.metrics = new OperatorMetrics({ processMetrics: true });
+    const schedulerName = options.schedulerName ?? DEFAULT_SCHEDULER_NAME;
+    const podOptions = (subtask: Subtask): WorkerPodOptions => {
+      // Pods tolerate the taints of the pools their task may use (see poolTolerations).
+      const task = this.tasks.get(subtask.spec.taskRef.name, subtask.metadata.namespace);
+      const pools = this.scheduler.poolInfos();
+      const allowed = allowedPools(task?.spec.poolSelector, pools);
+      const tolerations = poolTolerations(pools, allowed, subtask.spec.hardware?.type ?? 'any', subtask.spec.resources?.gpu ?? 0);
+      return { builtinWorkerImage: options.builtinWorkerImage, schedulerName, ...(tolerations.length > 0 ? { tolerations } : {}) };
+    };
+    this.scheduler = new SubtaskScheduler(
+      {
+        clients: this.clients,
+        tasks: { get: (name, namespace) => this.tasks.get(name, namespace), list: (namespace) => this.tasks.list(namespace) },
+        subtasks: { get: (name, namespace) => this.subtasks.get(name, namespace), list: (namespace) => this.subtasks.list(namespace) },
+        pods: { get: (name, namespace) => this.pods.get(name, namespace), list: (namespace) => this.pods.list(namespace) },
+        events,
+        log: log.child({ controller: 'scheduler' }),
+        metrics: this.metrics,
+        podTemplate: (subtask) => buildWorkerPod(subtask, 1, podOptions(subtask)),
+        enqueue: (taskKey) => this.schedulerController.enqueue(taskKey),
+      },
+      { schedulerName, defaultPolicy: options.placementPolicy ?? 'binpack' },
+    );
     const custom = this.clients.custom;
     const listCustom = <T>(plural: string) => async () =>
       (await custom.listClusterCustomObject({ group: 'drm.dtf.io', version: 'v1alpha1', plural })) as KubernetesListObject<T & KubernetesObject>;
@@ -70,6 +108,7 @@ export class Manager {
     this.tasks = this.informer<OrchestratedTask & KubernetesObject>('orchestratedtasks', `${CRD_BASE}/orchestratedtasks`, listCustom<OrchestratedTask>('orchestratedtasks'), (event, task) => {
       const key = keyOf(task);
       this.taskController.enqueue(key);
+      this.scheduler.onTask(event, task);
       // Cancellation, failure, deletion (and the retry policy) of a task concern each of its
       // subtasks; its progress writes do not, and would otherwise wake every subtask each time.
       const signature = event === 'delete' ? undefined : subtaskFacingState(task);
@@ -83,6 +122,7 @@ export class Manager {
     this.subtasks = this.informer<Subtask & KubernetesObject>('subtasks', `${CRD_BASE}/subtasks`, listCustom<Subtask>('subtasks'), (event, subtask) => {
       const key = keyOf(subtask);
       this.subtaskController.enqueue(key);
+      this.scheduler.onSubtask(event, subtask);
       this.taskController.enqueue(`${subtask.metadata.namespace}/${subtask.spec.taskRef.name}`);
       for (const dependency of subtask.spec.dependsOn ?? []) {
         const dependencyKey = `${subtask.metadata.namespace}/${dependency}`;
@@ -95,13 +135,15 @@ export class Manager {
       'pods',
       '/api/v1/pods',
       () => this.clients.core.listPodForAllNamespaces({ labelSelector: `${LABELS.managedBy}=${MANAGER}` }) as Promise<KubernetesListObject<V1Pod>>,
-      (_event, pod) => {
+      (event, pod) => {
+        this.scheduler.onPod(event, pod);
         const subtask = pod.metadata?.annotations?.['drm.dtf.io/subtask-name'];
         if (subtask && pod.metadata?.namespace) this.subtaskController.enqueue(`${pod.metadata.namespace}/${subtask}`);
       },
       `${LABELS.managedBy}=${MANAGER}`,
     );
     this.nodes = this.informer<V1Node>('nodes', '/api/v1/nodes', () => this.clients.core.listNode() as Promise<KubernetesListObject<V1Node>>, (event, node) => {
+      this.scheduler.onNode(event, node);
       if (event !== 'delete') return;
       // Attempts on a vanished node must be retried elsewhere: wake their subtasks.
       for (const pod of this.pods.list()) {
@@ -109,6 +151,18 @@ export class Manager {
         if (pod.spec?.nodeName === node.metadata?.name && subtask) this.subtaskController.enqueue(`${pod.metadata?.namespace}/${subtask}`);
       }
     });
+
+    const notOurs = `${LABELS.managedBy}!=${MANAGER}`;
+    const unfinished = 'status.phase!=Succeeded,status.phase!=Failed';
+    this.otherPods = this.informer<V1Pod>(
+      'other-pods',
+      '/api/v1/pods',
+      () => this.clients.core.listPodForAllNamespaces({ labelSelector: notOurs, fieldSelector: unfinished }) as Promise<KubernetesListObject<V1Pod>>,
+      (event, pod) => this.scheduler.onPod(event, pod),
+      notOurs,
+      unfinished,
+    );
+    this.pools = this.informer<WorkerPool & KubernetesObject>('workerpools', `${CRD_BASE}/workerpools`, listCustom<WorkerPool>('workerpools'), (event, pool) => this.scheduler.onPool(event, pool));
 
     const controllerOptions = { workers: options.workers, isTemporary: isTemporaryError, isConflict, describeError };
     this.taskController = new Controller(
@@ -127,11 +181,12 @@ export class Manager {
         nodes: this.nodes,
         events,
         log: log.child({ controller: 'subtask' }),
-        podOptions: () => ({ builtinWorkerImage: options.builtinWorkerImage, ...(options.schedulerName ? { schedulerName: options.schedulerName } : {}) }),
+        podOptions,
       }),
       log,
       controllerOptions,
     );
+    this.schedulerController = new Controller('scheduler', (taskKey) => this.scheduler.scheduleTask(taskKey), log, { ...controllerOptions, baseBackoffMs: 200, maxBackoffMs: 30_000 });
     if (options.leaderElection) {
       this.elector = new LeaderElector(electionKubeConfig, {
         namespace: options.leaseNamespace,
@@ -157,8 +212,17 @@ export class Manager {
     list: () => Promise<KubernetesListObject<T>>,
     onEvent: (event: 'add' | 'update' | 'delete', object: T) => void,
     labelSelector?: string,
+    fieldSelector?: string,
   ): ResilientInformer<T> {
-    const informer = new ResilientInformer<T>(this.clients.kubeConfig, { name, path, list, onEvent, log: this.log, ...(labelSelector ? { labelSelector } : {}) });
+    const informer = new ResilientInformer<T>(this.clients.kubeConfig, {
+      name,
+      path,
+      list,
+      onEvent,
+      log: this.log,
+      ...(labelSelector ? { labelSelector } : {}),
+      ...(fieldSelector ? { fieldSelector } : {}),
+    });
     this.informers.push(informer as unknown as ResilientInformer<KubernetesObject>);
     return informer;
   }
@@ -188,6 +252,8 @@ export class Manager {
     this.leading = true;
     this.taskController.start();
     this.subtaskController.start();
+    this.schedulerController.start();
+    this.scheduler.enqueueAll();
     // Everything in the caches is reconciled once at start: state lives in the API server.
     for (const task of this.tasks.list()) this.taskController.enqueue(keyOf(task));
     for (const subtask of this.subtasks.list()) this.subtaskController.enqueue(keyOf(subtask));
@@ -196,7 +262,7 @@ export class Manager {
 
   async stop(): Promise<void> {
     this.log.info('shutting down');
-    await Promise.all([this.taskController.stop(), this.subtaskController.stop()]);
+    await Promise.all([this.taskController.stop(), this.subtaskController.stop(), this.schedulerController.stop()]);
     if (this.elector) await this.elector.stop();
     await Promise.all(this.informers.map((i) => i.stop()));
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -212,6 +278,15 @@ export class Manager {
       if (request.url === '/readyz') {
         return send(this.ready ? 200 : 503, { ready: this.ready, leader: this.leading, informers: this.informerStatus() });
       }
+      if (request.url === '/metrics') {
+        void this.metrics.registry.metrics().then((text) => {
+          response.writeHead(200, { 'content-type': this.metrics.registry.contentType });
+          response.end(text);
+        });
+        return;
+      }
+      // What the scheduler holds and what waits for capacity, for people and the autoscaler's tests.
+      if (request.url === '/debug/placement') return send(200, this.scheduler.summary());
       send(404, { error: 'not found' });
     });
     this.server.on('error', (error) => {

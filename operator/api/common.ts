@@ -183,6 +183,7 @@ export const resourcesSchema = z
       .max(64)
       .optional()
       .describe('Whole GPUs per subtask (the nvidia.com/gpu extended resource). More than 0 needs hardware type gpu or any.'),
+    ephemeralStorage: quantity('Local scratch disk per subtask (the ephemeral-storage resource) as a quantity in bytes, e.g. "10Gi". Omitted: none requested.').optional(),
   })
   .describe('Resources requested per subtask; fields left out are filled from the predictor\'s recommendation.');
 export type Resources = z.output<typeof resourcesSchema>;

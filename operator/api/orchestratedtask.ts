@@ -275,6 +275,12 @@ const orchestratedTaskSpecShape = z
     hardware: taskHardwareSchema.optional().describe('Node class for every subtask (stages and variants may override it); omitted: any.'),
     resources: resourcesSchema.optional().describe('Resources per subtask (stages and variants may override them); omitted: the predictor\'s recommendation.'),
     poolSelector: poolSelectorSchema.optional(),
+    gang: z
+      .boolean()
+      .optional()
+      .describe(
+        'Place the subtasks all or nothing: none is bound to a node until every subtask that has not started yet fits at once, and the capacity of those still waiting for a dependency (ModelParallel shards after the first) is held for them until they start. For model shards that must all have their devices. Omitted: false, each subtask is placed on its own.',
+      ),
     retry: defaultedToFieldDefaults(retrySchema).describe('Retries of failed subtasks: maxAttempts (default 3), exponential backoff from backoffSeconds (default 10) up to maxBackoffSeconds (default 300).'),
     failurePolicy: defaultedToFieldDefaults(failurePolicySchema).describe('What a subtask that fails after all retries does to the task; default FailFast.'),
     deadlineSeconds: z

@@ -18,6 +18,9 @@ import {
 } from './common.js';
 import { keyedList, scalarSet, withRules, type CrossFieldRule, type TransitionRule } from './validation.js';
 
+export const PLACEMENT_POLICIES = ['binpack', 'spread'] as const;
+export type PlacementPolicy = (typeof PLACEMENT_POLICIES)[number];
+
 export const workerPoolNames: KindNames = {
   kind: 'WorkerPool',
   listKind: 'WorkerPoolList',
@@ -289,6 +292,10 @@ const workerPoolSpecShape = z
       .max(10_000_000)
       .optional()
       .describe('Cap on the pool\'s cost per hour in USD; the autoscaler never grows the pool past it. Must allow minNodes. Omitted: no cap.'),
+    placementPolicy: z
+      .enum(PLACEMENT_POLICIES)
+      .optional()
+      .describe('How the scheduler fills the pool\'s nodes: binpack (fullest node that fits first, so idle nodes can be removed) or spread (emptiest first, for isolation and headroom). Omitted: the operator\'s --placement-policy.'),
     scaling: defaultedToFieldDefaults(scalingSchema).describe('When and how far the autoscaler grows or shrinks the pool; every field has a default.'),
   })
   .describe('The desired pool: node hardware, labels, provider, size bounds, cost caps and scaling policy.');

@@ -17,8 +17,14 @@ export const LABELS = {
 export const ANNOTATIONS = {
   subtaskName: 'drm.dtf.io/subtask-name',
   taskName: 'drm.dtf.io/task-name',
+  /** Put on a pod by the scheduler's Binding: the fitness of the node it chose, 0 to 1. */
+  fitnessScore: 'drm.dtf.io/fitness-score',
+  /** Put on a pod by the scheduler's Binding: the WorkerPool of the node, if any. */
+  workerPool: 'drm.dtf.io/worker-pool',
 } as const;
 
 export const MANAGER = 'drm-operator';
 export const FINALIZER = 'drm.dtf.io/cleanup';
 export const GPU_RESOURCE = 'nvidia.com/gpu';
+/** The schedulerName of subtask pods: the operator binds them itself. */
+export const DEFAULT_SCHEDULER_NAME = 'drm-scheduler';

@@ -106,3 +106,6 @@ export function describeError(error: unknown): string {
   }
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Options that make a patch call send a strategic merge patch (lists such as conditions merge by key). */
+export const strategicMergePatch = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);

@@ -1,7 +1,7 @@
 // An informer that keeps itself alive. client-node's ListWatch stops for good on any watch or
 // list error other than 410 Gone; this wrapper restarts it with capped exponential backoff and
 // reports whether it is currently connected, for the readiness endpoint.
-import { makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import type { Logger } from './logger.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
@@ -13,6 +13,8 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   path: string;
   list: () => Promise<KubernetesListObject<T>>;
   labelSelector?: string;
+  /** Server-side field filter; an object that stops matching arrives as a delete. */
+  fieldSelector?: string;
   onEvent: (event: InformerEvent, object: T) => void;
   log: Logger;
   minRestartDelayMs?: number;
@@ -32,7 +34,7 @@ export class ResilientInformer<T extends KubernetesObject> {
 
   constructor(kubeConfig: KubeConfig, private readonly options: ResilientInformerOptions<T>) {
     this.restartDelayMs = options.minRestartDelayMs ?? 1000;
-    this.informer = makeInformer<T>(kubeConfig, options.path, options.list, options.labelSelector);
+    this.informer = new ListWatch<T>(options.path, new Watch(kubeConfig), options.list, false, options.labelSelector, options.fieldSelector);
     for (const event of ['add', 'update', 'delete'] as const) {
       this.informer.on(event, (object: T) => {
         this.connected = true;

@@ -10,6 +10,8 @@ export interface PrinterColumn {
   type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
   jsonPath: string;
   description: string;
+  /** 1: shown only by `kubectl get -o wide`. */
+  priority?: number;
 }
 
 export interface CrdSource {
@@ -31,7 +33,7 @@ export interface CustomResourceDefinition {
       served: boolean;
       storage: boolean;
       subresources: { status: Record<string, never> };
-      additionalPrinterColumns: Array<PrinterColumn & { priority?: number }>;
+      additionalPrinterColumns: PrinterColumn[];
       schema: { openAPIV3Schema: JsonSchema };
     }>;
   };

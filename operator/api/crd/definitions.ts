@@ -26,6 +26,9 @@ export const subtaskCrdSource: CrdSource = {
     { name: 'Node', type: 'string', jsonPath: '.status.nodeName', description: 'Node the subtask was placed on.' },
     { name: 'Attempts', type: 'integer', jsonPath: '.status.attempts', description: 'Attempts started so far.' },
     AGE_COLUMN,
+    { name: 'Pool', type: 'string', jsonPath: '.status.workerPool', description: 'WorkerPool of the node.', priority: 1 },
+    { name: 'Fitness', type: 'number', jsonPath: '.status.fitnessScore', description: 'Fitness of the node chosen, 0 to 1.', priority: 1 },
+    { name: 'Message', type: 'string', jsonPath: '.status.message', description: 'What the subtask waits for, or why it failed.', priority: 1 },
   ],
 };
 

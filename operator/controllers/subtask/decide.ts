@@ -4,6 +4,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Attempt, Subtask, SubtaskPhase, SubtaskStatus } from '../../api/subtask.js';
 import { MAX_ATTEMPT_HISTORY } from '../../api/subtask.js';
+import { ANNOTATIONS } from '../labels.js';
 import { podProgress } from './outcome.js';
 
 export interface RetryPolicy {
@@ -50,6 +51,17 @@ export function backoffSecondsBefore(nextAttempt: number, retry: RetryPolicy): n
 
 function podIsLive(pod: V1Pod | 'missing' | undefined): pod is V1Pod {
   return pod !== undefined && pod !== 'missing' && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed' && !pod.metadata?.deletionTimestamp;
+}
+
+/** Where the scheduler put the pod, from the annotations its Binding left: pool and fitness. */
+export function placementOf(pod: V1Pod): Pick<SubtaskStatus, 'workerPool' | 'fitnessScore'> {
+  const annotations = pod.metadata?.annotations ?? {};
+  const raw = annotations[ANNOTATIONS.fitnessScore];
+  const score = raw === undefined ? Number.NaN : Number(raw);
+  return {
+    ...(annotations[ANNOTATIONS.workerPool] ? { workerPool: annotations[ANNOTATIONS.workerPool] } : {}),
+    ...(Number.isFinite(score) ? { fitnessScore: Math.min(1, Math.max(0, score)) } : {}),
+  };
 }
 
 function withAttempt(status: SubtaskStatus, attempt: Attempt): SubtaskStatus {
@@ -115,14 +127,14 @@ export function decideSubtask(view: SubtaskView): SubtaskDecision {
       case 'Unscheduled':
         return { status: { ...status, phase: 'Pending', message: progress.message ?? 'waiting for a node' }, actions };
       case 'Bound': {
-        const next = withAttempt({ ...status, phase: 'Assigned', nodeName: progress.nodeName, message: `bound to ${progress.nodeName}` }, { ...current, nodeName: progress.nodeName, phase: 'Assigned' });
+        const next = withAttempt({ ...status, phase: 'Assigned', nodeName: progress.nodeName, ...placementOf(pod), message: `bound to ${progress.nodeName}` }, { ...current, nodeName: progress.nodeName, phase: 'Assigned' });
         if (status.phase !== 'Assigned') actions.push({ type: 'event', eventType: 'Normal', reason: 'Assigned', message: `attempt ${attempts} bound to ${progress.nodeName}` });
         return { status: next, actions };
       }
       case 'Running': {
         const startTime = progress.startTime ?? nowIso;
         const next = withAttempt(
-          { ...status, phase: 'Running', nodeName: progress.nodeName, message: `running on ${progress.nodeName}`, startTime: status.startTime ?? startTime },
+          { ...status, phase: 'Running', nodeName: progress.nodeName, ...placementOf(pod), message: `running on ${progress.nodeName}`, startTime: status.startTime ?? startTime },
           { ...current, nodeName: progress.nodeName, phase: 'Running', startTime: current.startTime ?? startTime },
         );
         if (status.phase !== 'Running') actions.push({ type: 'event', eventType: 'Normal', reason: 'Running', message: `attempt ${attempts} running on ${progress.nodeName}` });
@@ -140,6 +152,7 @@ export function decideSubtask(view: SubtaskView): SubtaskDecision {
           completionTime: finish,
           startTime: attempts === 1 && outcome.timing ? outcome.timing.startedAt : (status.startTime ?? progress.startTime ?? finish),
           ...(progress.nodeName ? { nodeName: progress.nodeName } : {}),
+          ...placementOf(pod),
           ...(outcome.metrics ? { metrics: outcome.metrics } : {}),
         };
         delete next.result;
@@ -175,6 +188,8 @@ export function decideSubtask(view: SubtaskView): SubtaskDecision {
 function startAttempt(status: SubtaskStatus, attempt: number, actions: SubtaskAction[]): SubtaskDecision {
   const next = withAttempt({ ...status, phase: 'Pending', attempts: attempt, message: attempt === 1 ? 'waiting for a node' : `attempt ${attempt} waiting for a node` }, { attempt, phase: 'Pending' });
   delete next.nodeName;
+  delete next.workerPool;
+  delete next.fitnessScore;
   actions.push({ type: 'createPod', attempt });
   if (attempt > 1) actions.push({ type: 'event', eventType: 'Normal', reason: 'Retrying', message: `starting attempt ${attempt}` });
   return { status: next, actions };

@@ -82,7 +82,8 @@ function nodeRequirements(subtask: Subtask): { selector: Record<string, string>;
   const hardware = subtask.spec.hardware;
   const selector: Record<string, string> = {};
   const expressions: V1NodeSelectorRequirement[] = [];
-  if (hardware?.type === 'gpu' || hardware?.type === 'cpu') selector[LABELS.hardware] = hardware.type;
+  // The hardware class itself is the scheduler's to check (a node without the label is classed by
+  // whether it has GPUs); product and memory are plain labels, stated so the kubelet agrees.
   if (hardware?.gpuProduct) selector[LABELS.gpuProduct] = hardware.gpuProduct;
   if (hardware?.minGpuMemoryMiB !== undefined) {
     expressions.push({ key: LABELS.gpuMemory, operator: 'Gt', values: [String(hardware.minGpuMemoryMiB - 1)] });
@@ -101,6 +102,7 @@ function resourceRequirements(subtask: Subtask) {
     requests.memory = String(resources.memory);
     limits.memory = String(resources.memory);
   }
+  if (resources?.ephemeralStorage !== undefined) requests['ephemeral-storage'] = String(resources.ephemeralStorage);
   if (resources?.gpu) {
     requests[GPU_RESOURCE] = String(resources.gpu);
     limits[GPU_RESOURCE] = String(resources.gpu);

@@ -101,7 +101,12 @@ describe('printer columns', () => {
       ['NODE', '.status.nodeName', 'string'],
       ['ATTEMPTS', '.status.attempts', 'integer'],
       ['AGE', '.metadata.creationTimestamp', 'date'],
+      ['POOL', '.status.workerPool', 'string'],
+      ['FITNESS', '.status.fitnessScore', 'number'],
+      ['MESSAGE', '.status.message', 'string'],
     ]);
+    // Pool, fitness and message only with -o wide.
+    expect(crdOf('subtasks').spec.versions[0]!.additionalPrinterColumns.filter((c) => c.priority === 1).map((c) => c.name)).toEqual(['Pool', 'Fitness', 'Message']);
   });
 
   test('workerpools', () => {
