@@ -6,7 +6,7 @@ import os from 'node:os';
 import type { OrchestratedTask } from './api/orchestratedtask.js';
 import type { Subtask } from './api/subtask.js';
 import type { PlacementPolicy, WorkerPool } from './api/workerpool.js';
-import { DEFAULT_SCHEDULER_NAME, LABELS, MANAGER } from './controllers/labels.js';
+import { ANNOTATIONS, DEFAULT_SCHEDULER_NAME, LABELS, MANAGER } from './controllers/labels.js';
 import { buildWorkerPod, type WorkerPodOptions } from './controllers/subtask/pod.js';
 import { makeSubtaskReconciler } from './controllers/subtask/reconciler.js';
 import { makeTaskReconciler } from './controllers/task/reconciler.js';
@@ -85,7 +85,13 @@ export class Manager {
       const pools = this.scheduler.poolInfos();
       const allowed = allowedPools(task?.spec.poolSelector, pools);
       const tolerations = poolTolerations(pools, allowed, subtask.spec.hardware?.type ?? 'any', subtask.spec.resources?.gpu ?? 0);
-      return { builtinWorkerImage: options.builtinWorkerImage, schedulerName, ...(tolerations.length > 0 ? { tolerations } : {}) };
+      const simulated = task?.metadata.annotations?.[ANNOTATIONS.simulatedDuration];
+      return {
+        builtinWorkerImage: options.builtinWorkerImage,
+        schedulerName,
+        ...(tolerations.length > 0 ? { tolerations } : {}),
+        ...(simulated ? { annotations: { [ANNOTATIONS.simulatedDuration]: simulated } } : {}),
+      };
     };
     this.scheduler = new SubtaskScheduler(
       {

@@ -21,6 +21,8 @@ export const ANNOTATIONS = {
   fitnessScore: 'drm.dtf.io/fitness-score',
   /** Put on a pod by the scheduler's Binding: the WorkerPool of the node, if any. */
   workerPool: 'drm.dtf.io/worker-pool',
+  /** On a task, copied to its pods: how long kwok lets a pod on a simulated node run (e.g. "2s"). */
+  simulatedDuration: 'drm.dtf.io/simulated-duration',
 } as const;
 
 export const MANAGER = 'drm-operator';

@@ -145,17 +145,23 @@ export class SubtaskScheduler {
     const key = podKey(pod);
     const taskKey = pod.metadata?.labels?.[LABELS.managedBy] ? taskKeyOfPod(pod) : undefined;
     const nodeName = pod.spec?.nodeName;
-    if (event === 'delete' || podIsTerminal(pod) || (nodeName && pod.metadata?.deletionTimestamp && !pod.status?.phase)) {
+    if (event === 'delete' || podIsTerminal(pod)) {
       this.forgetUnbound(key, taskKey);
       if (this.ledger.release(key)) this.wakeWaiting();
       return;
     }
     if (nodeName) {
+      // A terminating pod still holds its node until it is gone, as kube-scheduler counts it.
       this.forgetUnbound(key, taskKey);
       this.ledger.recordBound(key, nodeName, podRequests(pod), taskKey);
       return;
     }
-    if (!taskKey || pod.spec?.schedulerName !== this.options.schedulerName || pod.metadata?.deletionTimestamp) return;
+    if (pod.metadata?.deletionTimestamp) {
+      // A binding in flight fails (the pod is going) and gives its reservation back itself.
+      this.forgetUnbound(key, taskKey);
+      return;
+    }
+    if (!taskKey || pod.spec?.schedulerName !== this.options.schedulerName) return;
     let pods = this.unbound.get(taskKey);
     if (!pods) this.unbound.set(taskKey, (pods = new Map()));
     const known = pods.has(key);

@@ -20,6 +20,8 @@ export interface WorkerPodOptions {
   schedulerName?: string;
   /** Tolerations for the taints of the pools the subtask may run on. */
   tolerations?: V1Toleration[];
+  /** Extra pod annotations (the task's simulated duration, for kwok nodes). */
+  annotations?: Record<string, string>;
 }
 
 export function inputConfigMapNameFor(subtaskName: string): string {
@@ -135,7 +137,7 @@ export function buildWorkerPod(subtask: Subtask, attempt: number, options: Worke
       name: attemptPodName(name, attempt),
       namespace,
       labels: { ...commonLabels(subtask), [LABELS.attempt]: String(attempt) },
-      annotations: { [ANNOTATIONS.subtaskName]: name, [ANNOTATIONS.taskName]: subtask.spec.taskRef.name },
+      annotations: { ...options.annotations, [ANNOTATIONS.subtaskName]: name, [ANNOTATIONS.taskName]: subtask.spec.taskRef.name },
       ownerReferences: [ownerReference(subtask)],
     },
     spec: {

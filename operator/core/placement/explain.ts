@@ -50,7 +50,7 @@ function describeInfeasibility(kind: Infeasibility['kind'], count: number, reque
     case 'pool':
       return `${count} outside the WorkerPools the poolSelector allows`;
     case 'hardware':
-      return request.hardware === 'cpu' || request.requests.gpus === 0 ? `${count} GPU nodes (work needs no GPU)` : `${count} without GPUs`;
+      return request.hardware === 'cpu' || (request.hardware === 'any' && request.requests.gpus === 0) ? `${count} GPU nodes (work needs no GPU)` : `${count} without GPUs`;
     case 'gpuProduct':
       return `${count} of another GPU product`;
     case 'gpuMemory':
@@ -65,6 +65,8 @@ function describeInfeasibility(kind: Infeasibility['kind'], count: number, reque
 }
 
 const RESOURCES_ASKED: readonly ResourceName[] = ['gpus', 'cpuMillis', 'memoryBytes', 'ephemeralBytes', 'pods'];
+
+const severity = (fit: { everFit: number; freeFit: number }) => (fit.everFit === 0 ? 0 : fit.freeFit === 0 ? 1 : 2);
 
 /**
  * One line: what the request needs, then the tightest shortfall among the nodes that could take
@@ -102,7 +104,9 @@ export function explainUnschedulable(request: PlacementRequest, ledger: Placemen
       if (free[name] >= asked) freeFit += 1;
       largest = Math.max(largest, node.allocatable[name]);
     }
-    if (!tightest || everFit < tightest.everFit || (everFit === tightest.everFit && freeFit < tightest.freeFit)) tightest = { name, everFit, freeFit, largest };
+    // Too large for every node first, then free on none, then the fewest nodes that could ever hold it.
+    const candidate = { name, everFit, freeFit, largest };
+    if (!tightest || severity(candidate) < severity(tightest) || (severity(candidate) === severity(tightest) && (everFit < tightest.everFit || (everFit === tightest.everFit && freeFit < tightest.freeFit)))) tightest = candidate;
   }
   const total = `${candidates.length} ${candidates.length === 1 ? nodeClass(request).replace(/s$/, '') : nodeClass(request)}`;
   if (!tightest) return `${need}: no free pod slot on ${total}${others}`;

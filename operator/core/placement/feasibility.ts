@@ -124,8 +124,10 @@ export function selectorMatches(request: PlacementRequest, node: NodeInfo): bool
   for (const [key, value] of Object.entries(request.nodeSelector ?? {})) if (node.labels[key] !== value) return false;
   const terms = request.nodeAffinity;
   if (!terms || terms.length === 0) return true;
+  // As in Kubernetes, a null or empty term matches no node.
   return terms.some(
     (term) =>
+      ((term.matchExpressions?.length ?? 0) > 0 || (term.matchFields?.length ?? 0) > 0) &&
       (term.matchExpressions ?? []).every((r) => requirementHolds(r, node.labels[r.key])) &&
       (term.matchFields ?? []).every((r) => requirementHolds(r, r.key === 'metadata.name' ? node.name : undefined)),
   );

@@ -22,8 +22,12 @@ export interface Fitness extends FitnessTerms {
   score: number;
 }
 
+/**
+ * binpack gives the spread term no weight: for a small pod on a large node the packing gain is
+ * tiny, and any pull towards spreading would win over it and scatter the pods.
+ */
 export const FITNESS_WEIGHTS: Readonly<Record<PlacementPolicy, Readonly<Record<keyof FitnessTerms, number>>>> = {
-  binpack: { packing: 0.5, hardware: 0.25, speed: 0.15, spread: 0.1 },
+  binpack: { packing: 0.6, hardware: 0.25, speed: 0.15, spread: 0 },
   spread: { packing: 0.35, hardware: 0.25, speed: 0.15, spread: 0.25 },
 };
 
