@@ -15,6 +15,8 @@ Options:
   --workers N                concurrent reconciles per controller (default 4)
   --worker-image IMAGE       image of the built-in worker (default drm-operator:0.1.0)
   --scheduler-name NAME      schedulerName of worker pods, which the operator binds itself (default drm-scheduler)
+  --scheduler-qps N          request rate of the scheduler's own client, which only binds and reports (default 50)
+  --scheduler-burst N        its burst (default 100)
   --placement-policy POLICY  binpack | spread, for nodes whose WorkerPool sets none (default binpack)
   --health-port N            port of /healthz and /readyz (default 8081; 0 picks a free one)
   --health-host HOST         address to bind them to (default 0.0.0.0)
@@ -39,6 +41,8 @@ function parseFlags() {
     'worker-image': { type: 'string', default: 'drm-operator:0.1.0' },
     'scheduler-name': { type: 'string', default: 'drm-scheduler' },
     'placement-policy': { type: 'string', default: 'binpack' },
+    'scheduler-qps': { type: 'string', default: '50' },
+    'scheduler-burst': { type: 'string', default: '100' },
     'health-port': { type: 'string', default: '8081' },
     'health-host': { type: 'string', default: '0.0.0.0' },
     'leader-elect': { type: 'boolean' },
@@ -115,7 +119,16 @@ const manager = new Manager(kubeConfig, log, {
   leaseDurationSeconds: positiveNumber('lease-duration-seconds', values['lease-duration-seconds']),
   renewDeadlineSeconds: positiveNumber('renew-deadline-seconds', values['renew-deadline-seconds']),
   retryPeriodSeconds: positiveNumber('retry-period-seconds', values['retry-period-seconds']),
-}, loadUnlimitedKubeConfig(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}));
+}, {
+  election: loadUnlimitedKubeConfig(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+  // Bindings have their own budget, as kube-scheduler has its own client: reconcile traffic
+  // (status writes of every subtask) must not starve placement, nor placement the reconcilers.
+  scheduler: loadKubeConfig({
+    qps: positiveNumber('scheduler-qps', values['scheduler-qps']),
+    burst: positiveNumber('scheduler-burst', values['scheduler-burst']),
+    ...(values.kubeconfig ? { kubeconfig: values.kubeconfig } : {}),
+  }),
+});
 
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -73,8 +73,9 @@ export class Manager {
     kubeConfig: RateLimitedKubeConfig,
     private readonly log: Logger,
     private readonly options: ManagerOptions,
-    electionKubeConfig: KubeConfig = kubeConfig,
+    extraKubeConfigs: { election?: KubeConfig; scheduler?: KubeConfig } = {},
   ) {
+    const electionKubeConfig = extraKubeConfigs.election ?? kubeConfig;
     this.clients = makeClients(kubeConfig);
     const events = new EventRecorder(this.clients.core, log);
     this.metrics = new OperatorMetrics({ processMetrics: true });
@@ -95,7 +96,7 @@ export class Manager {
     };
     this.scheduler = new SubtaskScheduler(
       {
-        clients: this.clients,
+        clients: extraKubeConfigs.scheduler ? makeClients(extraKubeConfigs.scheduler) : this.clients,
         tasks: { get: (name, namespace) => this.tasks.get(name, namespace), list: (namespace) => this.tasks.list(namespace) },
         subtasks: { get: (name, namespace) => this.subtasks.get(name, namespace), list: (namespace) => this.subtasks.list(namespace) },
         pods: { get: (name, namespace) => this.pods.get(name, namespace), list: (namespace) => this.pods.list(namespace) },

@@ -33,19 +33,38 @@ export const FITNESS_WEIGHTS: Readonly<Record<PlacementPolicy, Readonly<Record<k
 
 /** Share of the node's allocatable in use after placing, averaged over what the request asks for. */
 export function utilizationAfter(request: ResourceVector, node: NodeInfo, free: ResourceVector): number {
+  const a = node.allocatable;
+  return utilizationWith(request, a, {
+    cpuMillis: a.cpuMillis - free.cpuMillis,
+    memoryBytes: a.memoryBytes - free.memoryBytes,
+    gpus: a.gpus - free.gpus,
+    ephemeralBytes: a.ephemeralBytes - free.ephemeralBytes,
+    pods: a.pods - free.pods,
+  });
+}
+
+/** The same from what is used on the node rather than what is free (no allocation: placement's hot loop). */
+export function utilizationWith(request: ResourceVector, allocatable: ResourceVector, used: ResourceVector): number {
   let sum = 0;
   let terms = 0;
-  const add = (asked: number, allocatable: number, available: number) => {
-    if (asked <= 0 || allocatable <= 0) return;
-    sum += Math.min(1, (allocatable - available + asked) / allocatable);
+  if (request.cpuMillis > 0 && allocatable.cpuMillis > 0) {
+    sum += Math.min(1, (used.cpuMillis + request.cpuMillis) / allocatable.cpuMillis);
     terms += 1;
-  };
-  add(request.cpuMillis, node.allocatable.cpuMillis, free.cpuMillis);
-  add(request.memoryBytes, node.allocatable.memoryBytes, free.memoryBytes);
-  add(request.gpus, node.allocatable.gpus, free.gpus);
-  add(request.ephemeralBytes, node.allocatable.ephemeralBytes, free.ephemeralBytes);
+  }
+  if (request.memoryBytes > 0 && allocatable.memoryBytes > 0) {
+    sum += Math.min(1, (used.memoryBytes + request.memoryBytes) / allocatable.memoryBytes);
+    terms += 1;
+  }
+  if (request.gpus > 0 && allocatable.gpus > 0) {
+    sum += Math.min(1, (used.gpus + request.gpus) / allocatable.gpus);
+    terms += 1;
+  }
+  if (request.ephemeralBytes > 0 && allocatable.ephemeralBytes > 0) {
+    sum += Math.min(1, (used.ephemeralBytes + request.ephemeralBytes) / allocatable.ephemeralBytes);
+    terms += 1;
+  }
   // A request of nothing at all still takes a pod slot.
-  if (terms === 0) add(request.pods, node.allocatable.pods, free.pods);
+  if (terms === 0 && request.pods > 0 && allocatable.pods > 0) return Math.min(1, (used.pods + request.pods) / allocatable.pods);
   return terms === 0 ? 0 : sum / terms;
 }
 
@@ -66,6 +85,18 @@ export interface FitnessContext {
   speed?: number;
 }
 
+/** The weighted mean of the terms; without a prediction, the other terms share the speed weight. */
+export function scoreOf(policy: PlacementPolicy, packing: number, hardware: number, spread: number, speed: number | undefined): number {
+  const weights = FITNESS_WEIGHTS[policy];
+  let total = weights.packing * packing + weights.hardware * hardware + weights.spread * spread;
+  let weight = weights.packing + weights.hardware + weights.spread;
+  if (speed !== undefined) {
+    total += weights.speed * speed;
+    weight += weights.speed;
+  }
+  return weight === 0 ? 0 : total / weight;
+}
+
 export function fitness(request: PlacementRequest, node: NodeInfo, free: ResourceVector, context: FitnessContext): Fitness {
   const utilization = utilizationAfter(request.requests, node, free);
   const terms: FitnessTerms = {
@@ -74,14 +105,12 @@ export function fitness(request: PlacementRequest, node: NodeInfo, free: Resourc
     spread: 1 / (1 + context.sameTaskOnNode),
     ...(context.speed !== undefined ? { speed: Math.max(0, Math.min(1, context.speed)) } : {}),
   };
-  const weights = FITNESS_WEIGHTS[context.policy];
-  let total = 0;
-  let weight = 0;
-  for (const name of ['packing', 'hardware', 'speed', 'spread'] as const) {
-    const value = terms[name];
-    if (value === undefined) continue; // without a prediction, the other terms share its weight
-    total += weights[name] * value;
-    weight += weights[name];
-  }
-  return { ...terms, score: weight === 0 ? 0 : total / weight };
+  return { ...terms, score: scoreOf(context.policy, terms.packing, terms.hardware, terms.spread, terms.speed) };
+}
+
+/** fitness().score from the node's used resources, allocating nothing: what placement compares. */
+export function fitnessScore(request: PlacementRequest, node: NodeInfo, used: ResourceVector, context: FitnessContext): number {
+  const utilization = utilizationWith(request.requests, node.allocatable, used);
+  const speed = context.speed === undefined ? undefined : Math.max(0, Math.min(1, context.speed));
+  return scoreOf(context.policy, context.policy === 'binpack' ? utilization : 1 - utilization, hardwareMatch(request, node), 1 / (1 + context.sameTaskOnNode), speed);
 }

@@ -44,6 +44,11 @@ export class PlacementLedger {
     return this.nodeArray;
   }
 
+  /** What is used on the node, not copied: read it, never change it. */
+  usedView(name: string): Readonly<ResourceVector> {
+    return this.used.get(name) ?? ZERO;
+  }
+
   usedOn(name: string): ResourceVector {
     return { ...(this.used.get(name) ?? ZERO) };
   }
@@ -54,6 +59,21 @@ export class PlacementLedger {
     if (!node) return undefined;
     const used = this.used.get(name);
     return used ? minus(node.allocatable, used) : { ...node.allocatable };
+  }
+
+  /** Whether the node has `requests` free; no allocation, for the hot loop of placement. */
+  fitsOn(name: string, requests: ResourceVector): boolean {
+    const node = this.nodes.get(name);
+    if (!node) return false;
+    const used = this.used.get(name) ?? ZERO;
+    const a = node.allocatable;
+    return (
+      requests.cpuMillis <= a.cpuMillis - used.cpuMillis &&
+      requests.memoryBytes <= a.memoryBytes - used.memoryBytes &&
+      requests.gpus <= a.gpus - used.gpus &&
+      requests.ephemeralBytes <= a.ephemeralBytes - used.ephemeralBytes &&
+      requests.pods <= a.pods - used.pods
+    );
   }
 
   entry(key: string): Readonly<LedgerEntry> | undefined {

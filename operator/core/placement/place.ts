@@ -1,10 +1,10 @@
 // Choosing nodes: one request at a time, or a task's batch largest first, optionally all or
 // nothing (pure over the in-memory ledger, which it reserves in as it decides).
 import { explainUnschedulable } from './explain.js';
-import { infeasibility, isGpuNode, type NodeInfo, type PlacementRequest } from './feasibility.js';
-import { fitness, type Fitness, type PlacementPolicy } from './fitness.js';
+import { isGpuNode, staticInfeasibility, type NodeInfo, type PlacementRequest } from './feasibility.js';
+import { fitness, fitnessScore, type Fitness, type PlacementPolicy } from './fitness.js';
 import type { PlacementLedger } from './ledger.js';
-import { fits, type ResourceVector } from './resources.js';
+import type { ResourceVector } from './resources.js';
 import type { SpeedEstimate } from './speed.js';
 
 export interface PlacementOptions {
@@ -33,24 +33,37 @@ function quickStaticPass(request: PlacementRequest, node: NodeInfo): boolean {
  * The best node for one request, without reserving it. Work that needs no GPU goes to a GPU node
  * only when no node without GPUs can take it: the tiers are strict, the score orders within one.
  */
-export function chooseNode(request: PlacementRequest, ledger: PlacementLedger, options: PlacementOptions): { node: NodeInfo; fitness: Fitness } | undefined {
+export function chooseNode(
+  request: PlacementRequest,
+  ledger: PlacementLedger,
+  options: PlacementOptions,
+  /** Nodes already known to pass staticInfeasibility for this request (see staticCandidates). */
+  candidates?: readonly NodeInfo[],
+): { node: NodeInfo; fitness: Fitness } | undefined {
   const needsNoGpu = request.requests.gpus === 0 && request.hardware !== 'gpu';
-  let best: { node: NodeInfo; fitness: Fitness } | undefined;
+  let best: NodeInfo | undefined;
+  let bestScore = Number.NEGATIVE_INFINITY;
   let bestTier = Number.POSITIVE_INFINITY;
-  for (const node of ledger.nodeList()) {
+  for (const node of candidates ?? ledger.nodeList()) {
     const tier = needsNoGpu && isGpuNode(node) ? 1 : 0;
     if (tier > bestTier) continue;
-    if (!quickStaticPass(request, node)) continue;
-    const free = ledger.free(node.name)!;
-    if (!fits(request.requests, free)) continue;
-    if (infeasibility(request, node, free)) continue;
-    const score = fitnessOn(request, node, free, ledger, options);
-    if (tier < bestTier || !best || score.score > best.fitness.score) {
-      best = { node, fitness: score };
+    if (!candidates && !quickStaticPass(request, node)) continue;
+    if (!ledger.fitsOn(node.name, request.requests)) continue;
+    if (!candidates && staticInfeasibility(request, node)) continue;
+    const speed = options.speed?.(request.taskType, node);
+    const score = fitnessScore(request, node, ledger.usedView(node.name), {
+      policy: options.policyFor(node),
+      sameTaskOnNode: ledger.taskEntriesOn(node.name, request.taskKey),
+      ...(speed === undefined ? {} : { speed }),
+    });
+    if (tier < bestTier || score > bestScore) {
+      best = node;
+      bestScore = score;
       bestTier = tier;
     }
   }
-  return best;
+  // The terms are worked out once, for the node chosen.
+  return best ? { node: best, fitness: fitnessOn(request, best, ledger.free(best.name)!, ledger, options) } : undefined;
 }
 
 /** The fitness of one node for a request, given the node's free resources. */
@@ -105,6 +118,37 @@ export interface BatchResult {
   unplaced: Unplaced[];
 }
 
+/** What static feasibility depends on: requests alike in this share their candidate nodes. */
+function staticSignature(request: PlacementRequest): string {
+  return JSON.stringify([
+    request.hardware,
+    request.requests.gpus > 0,
+    request.gpuProduct ?? null,
+    request.minGpuMemoryMiB ?? null,
+    request.tolerations,
+    request.nodeSelector ?? null,
+    request.nodeAffinity ?? null,
+    request.pools ? [...request.pools].sort() : null,
+  ]);
+}
+
+/**
+ * For each request, the nodes that pass every check but free resources. Computed once per kind
+ * of request in a batch (a task's subtasks are mostly alike), so a decision only weighs free
+ * resources and fitness over the nodes that could ever take it.
+ */
+export function staticCandidates(requests: readonly PlacementRequest[], nodes: readonly NodeInfo[]): (request: PlacementRequest) => readonly NodeInfo[] {
+  const bySignature = new Map<string, readonly NodeInfo[]>();
+  const ofRequest = new Map<PlacementRequest, readonly NodeInfo[]>();
+  for (const request of requests) {
+    const signature = staticSignature(request);
+    let candidates = bySignature.get(signature);
+    if (!candidates) bySignature.set(signature, (candidates = nodes.filter((node) => !staticInfeasibility(request, node))));
+    ofRequest.set(request, candidates);
+  }
+  return (request) => ofRequest.get(request) ?? nodes.filter((node) => !staticInfeasibility(request, node));
+}
+
 /**
  * Places a task's requests together, largest first, reserving each choice in the ledger so the
  * next one sees it. The caller binds what was placed (and releases a reservation whose binding
@@ -113,8 +157,9 @@ export interface BatchResult {
 export function placeBatch(requests: readonly PlacementRequest[], ledger: PlacementLedger, options: BatchOptions): BatchResult {
   const placed: Placement[] = [];
   const unplaced: Unplaced[] = [];
+  const candidatesOf = staticCandidates(requests, ledger.nodeList());
   for (const request of largestFirst(requests, ledger.nodeList())) {
-    const choice = chooseNode(request, ledger, options);
+    const choice = chooseNode(request, ledger, options, candidatesOf(request));
     if (!choice) {
       unplaced.push({ request, reason: explainUnschedulable(request, ledger) });
       if (options.gang) break;

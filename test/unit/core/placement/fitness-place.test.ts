@@ -3,6 +3,8 @@ import {
   chooseNode,
   dominantShare,
   fitness,
+  fitnessScore,
+  minus,
   FITNESS_WEIGHTS,
   hardwareMatch,
   largestAllocatable,
@@ -227,7 +229,8 @@ describe('chooseNode', () => {
         return node.pool === 'p1' ? 'binpack' : 'spread';
       },
     });
-    expect(seen.sort()).toEqual(['a', 'b']);
+    // Every node's own policy is consulted (the chosen one again for its recorded terms).
+    expect([...new Set(seen)].sort()).toEqual(['a', 'b']);
   });
 
   test('ties go to the first node by name', () => {
@@ -402,5 +405,20 @@ describe('placeBatch', () => {
 
   test('an empty batch places nothing', () => {
     expect(placeBatch([], ledgerOf(nodeInfo('a')), { ...binpack, gang: true })).toEqual({ placed: [], unplaced: [] });
+  });
+});
+
+describe('fitnessScore', () => {
+  test('is fitness().score computed from used resources, for every policy, with and without speed', () => {
+    const node = gpuNodeInfo('g', { product: 'NVIDIA-L4', memoryMiB: 23034, gpus: 4 });
+    const used = res({ cpu: 3, memGi: 5, gpus: 1, pods: 2 });
+    const free = minus(node.allocatable, used);
+    const req = request('ns/p', { hardware: 'gpu', minGpuMemoryMiB: 16000, requests: res({ cpu: 2, memGi: 4, gpus: 1, pods: 1 }) });
+    for (const policy of ['binpack', 'spread'] as const) {
+      for (const speed of [undefined, 0.4]) {
+        const context = { policy, sameTaskOnNode: 2, ...(speed === undefined ? {} : { speed }) };
+        expect(fitnessScore(req, node, used, context)).toBeCloseTo(fitness(req, node, free, context).score, 12);
+      }
+    }
   });
 });
