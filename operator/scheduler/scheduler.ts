@@ -61,6 +61,7 @@ export interface SchedulerDeps {
 }
 
 const SPEED_SAMPLES_PER_KEY = 50;
+const REPORT_INTERVAL_MS = 15_000;
 
 export function holdKeyOf(namespace: string, subtaskName: string): string {
   return `hold:${namespace}/${subtaskName}`;
@@ -101,8 +102,8 @@ export class SubtaskScheduler {
   private readonly firstSeen = new Map<string, number>();
   /** task key → its requests that fit nowhere at the last look. */
   private readonly waiting = new Map<string, Map<string, PlacementRequest>>();
-  /** pod key → the unschedulable reason last written to it. */
-  private readonly reported = new Map<string, string>();
+  /** pod key → the unschedulable reason last written to it, and when. */
+  private readonly reported = new Map<string, { reason: string; at: number }>();
   private readonly speedSamples = new Map<string, SpeedSample[]>();
   private speed: SpeedEstimate | undefined;
 
@@ -337,9 +338,12 @@ export class SubtaskScheduler {
     // This run looked at every unbound pod of the task: what it could not place is all that waits.
     if (unplaced.length > 0) this.waiting.set(taskKey, new Map(unplaced.map(({ request }) => [request.key, request])));
     else this.waiting.delete(taskKey);
+    // While capacity is appearing (this run placed something), reasons are in flux: only pods
+    // never told why they wait are told now; the others when placement has settled.
+    const settled = placed.length === 0;
     for (const { request, reason } of unplaced) {
       const pod = podsByKey.get(request.key);
-      if (pod) await this.reportUnschedulable(pod, subtaskOf(pod), reason);
+      if (pod && (settled || !this.reported.has(request.key))) await this.reportUnschedulable(pod, subtaskOf(pod), reason);
     }
     this.publishDemand();
     if (failures.length > 0) throw failures[0]!.reason;
@@ -452,7 +456,10 @@ export class SubtaskScheduler {
 
   private async reportUnschedulable(pod: V1Pod, subtask: Subtask | undefined, reason: string): Promise<void> {
     const key = podKey(pod);
-    if (this.reported.get(key) === reason) return;
+    // A changed reason is written at most every REPORT_INTERVAL_MS per pod: while capacity comes
+    // and goes, rewriting hundreds of pods' conditions would crowd out the bindings themselves.
+    const previous = this.reported.get(key);
+    if (previous && (previous.reason === reason || this.now() - previous.at < REPORT_INTERVAL_MS)) return;
     const current = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     if (current?.status !== 'False' || current.message !== reason) {
       try {
@@ -469,7 +476,7 @@ export class SubtaskScheduler {
         throw error;
       }
     }
-    this.reported.set(key, reason);
+    this.reported.set(key, { reason, at: this.now() });
     if (subtask) this.deps.events.emit({ apiVersion: 'drm.dtf.io/v1alpha1', kind: 'Subtask', metadata: subtask.metadata }, 'Warning', 'Unschedulable', reason);
     this.deps.log.info({ pod: key, reason }, 'unschedulable');
   }
