@@ -89,7 +89,11 @@ export function explainUnschedulable(request: PlacementRequest, ledger: Placemen
   }
   const exclusions = [...excluded].sort((a, b) => b[1].count - a[1].count).map(([kind, { count, example }]) => describeInfeasibility(kind, count, request, example));
   const others = exclusions.length > 0 ? ` (other nodes: ${exclusions.join(', ')})` : '';
-  if (candidates.length === 0) return `${need}: none of the ${nodes.length} nodes qualifies: ${exclusions.join(', ')}`;
+  if (candidates.length === 0) {
+    // The fix is in the task, not in the cluster: say so first.
+    if (request.pools && request.pools.size === 0) return `${need}: its poolSelector matches no WorkerPool`;
+    return `${need}: none of the ${nodes.length} nodes qualifies: ${exclusions.join(', ')}`;
+  }
 
   // Per resource: how many candidates could ever hold it, and how many have it free now.
   let tightest: { name: ResourceName; everFit: number; freeFit: number; largest: number } | undefined;

@@ -74,10 +74,20 @@ function containerRequests(container: V1Container): ResourceVector {
 export function podRequests(pod: V1Pod): ResourceVector {
   const total: ResourceVector = { ...ZERO, pods: 1 };
   for (const container of pod.spec?.containers ?? []) addInto(total, containerRequests(container));
+  // Sidecars (init containers that keep running) add to the pod for its whole life; an ordinary
+  // init container needs its requests, plus the sidecars started before it, only while it runs.
+  const sidecars: ResourceVector = { ...ZERO };
+  const initPeak: ResourceVector = { ...ZERO };
   for (const init of pod.spec?.initContainers ?? []) {
     const each = containerRequests(init);
-    for (const name of RESOURCE_NAMES) if (name !== 'pods') total[name] = Math.max(total[name], each[name]);
+    if (init.restartPolicy === 'Always') {
+      addInto(sidecars, each);
+      continue;
+    }
+    for (const name of RESOURCE_NAMES) initPeak[name] = Math.max(initPeak[name], each[name] + sidecars[name]);
   }
+  addInto(total, sidecars);
+  for (const name of RESOURCE_NAMES) if (name !== 'pods') total[name] = Math.max(total[name], initPeak[name]);
   const overhead = pod.spec?.overhead as ResourceMap;
   if (overhead) addInto(total, vectorOf(overhead, 0));
   return total;

@@ -38,6 +38,12 @@ describe('describeNeed', () => {
 describe('explainUnschedulable', () => {
   const h100Request = request('ns/train-0', { hardware: 'gpu', gpuProduct: H100, requests: res({ gpus: 1, cpu: 1, pods: 1 }) });
 
+  test('a poolSelector that matches no WorkerPool is named as the cause', () => {
+    const ledger = ledgerOf(nodeInfo('cpu-a', { pool: 'p1' }));
+    expect(explainUnschedulable(request('ns/p', { pools: new Set<string>(), requests: res({ cpu: 1, pods: 1 }) }), ledger)).toBe('needs cpu 1: its poolSelector matches no WorkerPool');
+    expect(explainUnschedulable(request('ns/p', { pools: new Set(['p2']), requests: res({ cpu: 1, pods: 1 }) }), ledger)).toMatch(/none of the 1 nodes qualifies: 1 outside the WorkerPools/);
+  });
+
   test('every H100 busy: "0 of N GPU nodes have one free", with the other nodes counted', () => {
     const ledger = ledgerOf(
       gpuNodeInfo('h100-a', { product: H100, gpus: 2 }),

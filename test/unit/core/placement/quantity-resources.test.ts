@@ -184,6 +184,18 @@ describe('podRequests', () => {
     expect(podRequests(pod)).toEqual({ cpuMillis: 3000, memoryBytes: 2 * GI, gpus: 1, ephemeralBytes: 0, pods: 1 });
   });
 
+  test('sidecars (init containers with restartPolicy Always) count for the whole life of the pod', () => {
+    const withSidecar = (lastInitCpu: string) => {
+      const pod = v1Pod('p', { containers: [{ requests: { cpu: '1' } }], initContainers: [{ requests: { cpu: '500m' } }, { requests: { cpu: '250m' } }, { requests: { cpu: lastInitCpu } }] });
+      pod.spec!.initContainers![1]!.restartPolicy = 'Always';
+      return pod;
+    };
+    // max(0.5 before the sidecar, 2 + 0.25 after it, 1 + 0.25 for the containers) = 2.25 cores.
+    expect(podRequests(withSidecar('2')).cpuMillis).toBe(2250);
+    // With a small last init container, the containers and the sidecar dominate: 1 + 0.25.
+    expect(podRequests(withSidecar('100m')).cpuMillis).toBe(1250);
+  });
+
   test('init containers never change the pod count', () => {
     const pod = v1Pod('p', { initContainers: [{}, {}, {}] });
     expect(podRequests(pod).pods).toBe(1);
