@@ -191,6 +191,7 @@ const subtaskStatusShape = z
         executionSeconds: z.number().min(0).max(31536000).optional().describe('Wall-clock seconds of the successful attempt.'),
         cpuCoresUsed: z.number().min(0).max(4096).optional().describe('Average CPU cores used.'),
         memoryBytesUsed: z.int().min(0).optional().describe('Peak memory used, in bytes.'),
+        inputItems: z.int().min(0).optional().describe('Items in the input the attempt worked on.'),
       })
       .optional()
       .describe('What the successful attempt measured; the predictor learns from it.'),

@@ -178,6 +178,8 @@ export interface Metrics {
   cpuCoresUsed: number;
   /** Peak resident set of the worker process, in bytes. */
   memoryBytesUsed: number;
+  /** Items in the input: what the predictor relates the time and memory to. */
+  inputItems?: number;
   /** When the work started and ended, RFC 3339 with milliseconds: finer than the pod's own times (seconds). */
   startedAt?: string;
   finishedAt?: string;

@@ -83,9 +83,9 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerOutcome> 
     result = await workload(input.items, input.params, { attempt: identity.attempt, functionName: identity.functionName, signal });
     await padToMinSeconds(input.params, startedAt, signal);
   } catch (error) {
-    return fail(error, measure());
+    return fail(error, { ...measure(), inputItems: Array.isArray(input.items) ? input.items.length : 0 });
   }
-  const metrics = measure();
+  const metrics = { ...measure(), inputItems: Array.isArray(input.items) ? input.items.length : 0 };
 
   try {
     const plan = planSuccess(result, metrics, environment.resultConfigMap);

@@ -7,6 +7,7 @@ export interface WorkerMetrics {
   executionSeconds?: number;
   cpuCoresUsed?: number;
   memoryBytesUsed?: number;
+  inputItems?: number;
 }
 
 export interface WorkerOutcome {
@@ -63,6 +64,7 @@ function sanitizeMetrics(raw: unknown): WorkerMetrics | undefined {
   if (finite(value.executionSeconds)) metrics.executionSeconds = value.executionSeconds as number;
   if (finite(value.cpuCoresUsed)) metrics.cpuCoresUsed = value.cpuCoresUsed as number;
   if (finite(value.memoryBytesUsed)) metrics.memoryBytesUsed = Math.round(value.memoryBytesUsed as number);
+  if (finite(value.inputItems)) metrics.inputItems = Math.round(value.inputItems as number);
   return Object.keys(metrics).length > 0 ? metrics : undefined;
 }
 

@@ -66,7 +66,7 @@ describe('the worker process', () => {
     expect(run.exitCode).toBe(0);
     expect(run.message).toEqual({
       result: [1, 4, 9],
-      metrics: { executionSeconds: expect.any(Number), cpuCoresUsed: expect.any(Number), memoryBytesUsed: expect.any(Number), startedAt: expect.stringMatching(/\.\d{3}Z$/), finishedAt: expect.stringMatching(/\.\d{3}Z$/) },
+      metrics: { executionSeconds: expect.any(Number), cpuCoresUsed: expect.any(Number), memoryBytesUsed: expect.any(Number), inputItems: expect.any(Number), startedAt: expect.stringMatching(/\.\d{3}Z$/), finishedAt: expect.stringMatching(/\.\d{3}Z$/) },
     });
     expect((run.message.metrics as { memoryBytesUsed: number }).memoryBytesUsed).toBeGreaterThan(10 * 1024 * 1024);
     const logs = run.stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);

@@ -48,7 +48,7 @@ describe('runWorker', () => {
     expect(outcome).toEqual({ succeeded: true, exitCode: 0 });
     expect(message).toEqual({
       result: [1, 4, 9],
-      metrics: { executionSeconds: expect.any(Number), cpuCoresUsed: expect.any(Number), memoryBytesUsed: expect.any(Number), startedAt: expect.stringMatching(/\.\d{3}Z$/), finishedAt: expect.stringMatching(/\.\d{3}Z$/) },
+      metrics: { executionSeconds: expect.any(Number), cpuCoresUsed: expect.any(Number), memoryBytesUsed: expect.any(Number), inputItems: expect.any(Number), startedAt: expect.stringMatching(/\.\d{3}Z$/), finishedAt: expect.stringMatching(/\.\d{3}Z$/) },
     });
   });
 
