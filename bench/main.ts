@@ -1,6 +1,7 @@
-// `npm run bench`: the placement figures of one run, each next to its baseline from the same run.
+// `npm run bench`: the placement and predictor figures of one run, each next to its baseline from the same run.
 import { benchBindingRate } from './placement-cluster.js';
 import { benchPlacementCore } from './placement-core.js';
+import { benchPredictor, predictorBenchLines, predictorBenchTitle } from './predictor.js';
 
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
 const log = (line: string) => process.stdout.write(`[bench] ${line}\n`);
@@ -19,3 +20,6 @@ const row = (name: string, run: typeof cluster.ours) =>
 row('our scheduler', cluster.ours);
 row('kube-scheduler (baseline)', cluster.kubeScheduler);
 log(`  ratio ours/kube-scheduler: ${fixed(cluster.ours.podsPerSecond / cluster.kubeScheduler.podsPerSecond, 2)}×`);
+
+log(predictorBenchTitle);
+for (const line of predictorBenchLines(await benchPredictor())) log(line);

@@ -17,6 +17,7 @@ Options:
   --scheduler-name NAME      schedulerName of worker pods, which the operator binds itself (default drm-scheduler)
   --scheduler-qps N          request rate of the scheduler's own client, which only binds and reports (default 50)
   --scheduler-burst N        its burst (default 100)
+  --predictor-namespace NS   namespace of the predictor's training ConfigMaps (default: the lease namespace)
   --placement-policy POLICY  binpack | spread, for nodes whose WorkerPool sets none (default binpack)
   --health-port N            port of /healthz and /readyz (default 8081; 0 picks a free one)
   --health-host HOST         address to bind them to (default 0.0.0.0)
@@ -41,6 +42,7 @@ function parseFlags() {
     'worker-image': { type: 'string', default: 'drm-operator:0.1.0' },
     'scheduler-name': { type: 'string', default: 'drm-scheduler' },
     'placement-policy': { type: 'string', default: 'binpack' },
+    'predictor-namespace': { type: 'string' },
     'scheduler-qps': { type: 'string', default: '50' },
     'scheduler-burst': { type: 'string', default: '100' },
     'health-port': { type: 'string', default: '8081' },
@@ -115,6 +117,7 @@ const manager = new Manager(kubeConfig, log, {
   healthHost: values['health-host']!,
   leaderElection: values['no-leader-elect'] ? false : (values['leader-elect'] ?? inCluster),
   leaseNamespace: values['lease-namespace']!,
+  ...(values['predictor-namespace'] ? { predictorNamespace: values['predictor-namespace'] } : {}),
   leaseName: 'drm-operator-leader',
   leaseDurationSeconds: positiveNumber('lease-duration-seconds', values['lease-duration-seconds']),
   renewDeadlineSeconds: positiveNumber('renew-deadline-seconds', values['renew-deadline-seconds']),

@@ -19,6 +19,9 @@ import type { Logger } from './runtime/logger.js';
 import { OperatorMetrics } from './runtime/metrics.js';
 import { allowedPools, poolTolerations } from './core/placement/index.js';
 import { SubtaskScheduler } from './scheduler/scheduler.js';
+import { queryFromSearchParams, predictionView } from './predict/format.js';
+import { PredictorService } from './predict/service.js';
+import { TrainingStore } from './predict/store.js';
 
 export interface ManagerOptions {
   builtinWorkerImage: string;
@@ -31,6 +34,8 @@ export interface ManagerOptions {
   healthHost: string;
   leaderElection: boolean;
   leaseNamespace: string;
+  /** Namespace of the predictor's training ConfigMaps. */
+  predictorNamespace?: string;
   leaseName: string;
   leaseDurationSeconds?: number;
   renewDeadlineSeconds?: number;
@@ -61,6 +66,7 @@ export class Manager {
   readonly schedulerController: Controller;
   readonly scheduler: SubtaskScheduler;
   readonly metrics: OperatorMetrics;
+  readonly predictor: PredictorService;
   private readonly elector: LeaderElector | undefined;
   private server: http.Server | undefined;
   private leading = false;
@@ -79,6 +85,7 @@ export class Manager {
     this.clients = makeClients(kubeConfig);
     const events = new EventRecorder(this.clients.core, log);
     this.metrics = new OperatorMetrics({ processMetrics: true });
+    this.predictor = new PredictorService(new TrainingStore(this.clients.core, options.predictorNamespace ?? options.leaseNamespace, log.child({ component: 'training-store' })), log.child({ component: 'predictor' }));
     const schedulerName = options.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     const podOptions = (subtask: Subtask): WorkerPodOptions => {
       // Pods tolerate the taints of the pools their task may use (see poolTolerations).
@@ -105,6 +112,7 @@ export class Manager {
         metrics: this.metrics,
         podTemplate: (subtask) => buildWorkerPod(subtask, 1, podOptions(subtask)),
         enqueue: (taskKey) => this.schedulerController.enqueue(taskKey),
+        speedEstimate: () => this.predictor.speedEstimate(),
       },
       { schedulerName, defaultPolicy: options.placementPolicy ?? 'binpack' },
     );
@@ -130,6 +138,7 @@ export class Manager {
       const key = keyOf(subtask);
       this.subtaskController.enqueue(key);
       this.scheduler.onSubtask(event, subtask);
+      if (event !== 'delete') this.predictor.observe(subtask, subtask.status?.nodeName ? this.nodes.get(subtask.status.nodeName) : undefined);
       this.taskController.enqueue(`${subtask.metadata.namespace}/${subtask.spec.taskRef.name}`);
       for (const dependency of subtask.spec.dependsOn ?? []) {
         const dependencyKey = `${subtask.metadata.namespace}/${dependency}`;
@@ -174,7 +183,7 @@ export class Manager {
     const controllerOptions = { workers: options.workers, isTemporary: isTemporaryError, isConflict, describeError };
     this.taskController = new Controller(
       'orchestratedtask',
-      makeTaskReconciler({ clients: this.clients, tasks: this.tasks, subtasks: this.subtasks, nodes: this.nodes, events, log: log.child({ controller: 'orchestratedtask' }) }),
+      makeTaskReconciler({ clients: this.clients, tasks: this.tasks, subtasks: this.subtasks, nodes: this.nodes, events, log: log.child({ controller: 'orchestratedtask' }), predictor: this.predictor }),
       log,
       controllerOptions,
     );
@@ -250,13 +259,30 @@ export class Manager {
     this.serveHealth();
     await Promise.all(this.informers.map((i) => i.start()));
     this.log.info({ informers: this.informerStatus() }, 'caches synced');
+    // Controllers start only once what was learned is loaded: a task split before would be
+    // predicted from defaults, differently than before the restart.
+    await this.loadPredictor();
     if (this.elector) this.elector.start();
     else this.startControllers();
+  }
+
+  private async loadPredictor(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.predictor.load();
+        return;
+      } catch (error) {
+        const delay = Math.min(30_000, 1000 * 2 ** attempt);
+        this.log.error({ err: describeError(error), retryInMs: delay }, 'training data could not be read; retrying (is the ConfigMap RBAC in place?)');
+        await new Promise((resolve) => setTimeout(resolve, delay));
+      }
+    }
   }
 
   private startControllers(): void {
     if (this.leading) return;
     this.leading = true;
+    this.predictor.setLeading(true);
     this.taskController.start();
     this.subtaskController.start();
     this.schedulerController.start();
@@ -270,6 +296,7 @@ export class Manager {
   async stop(): Promise<void> {
     this.log.info('shutting down');
     await Promise.all([this.taskController.stop(), this.subtaskController.stop(), this.schedulerController.stop()]);
+    this.predictor.stop();
     if (this.elector) await this.elector.stop();
     await Promise.all(this.informers.map((i) => i.stop()));
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -283,7 +310,7 @@ export class Manager {
       };
       if (request.url === '/healthz') return send(200, { ok: true });
       if (request.url === '/readyz') {
-        return send(this.ready ? 200 : 503, { ready: this.ready, leader: this.leading, informers: this.informerStatus() });
+        return send(this.ready ? 200 : 503, { ready: this.ready, leader: this.leading, predictorLoaded: this.predictor.ready, informers: this.informerStatus() });
       }
       if (request.url === '/metrics') {
         void this.metrics.registry.metrics().then((text) => {
@@ -294,6 +321,16 @@ export class Manager {
       }
       // What the scheduler holds and what waits for capacity, for people and the autoscaler's tests.
       if (request.url === '/debug/placement') return send(200, this.scheduler.summary());
+      if (request.url === '/debug/predictor') return send(200, this.predictor.status());
+      if (request.url?.startsWith('/debug/predict?')) {
+        // What the operator would predict: the same answer the task controller gets.
+        try {
+          const query = queryFromSearchParams(new URL(request.url, 'http://localhost').searchParams);
+          return send(200, { query, prediction: predictionView(this.predictor.predict(query)), trainedOn: this.predictor.status().trainedOn });
+        } catch (error) {
+          return send(400, { error: (error as Error).message });
+        }
+      }
       send(404, { error: 'not found' });
     });
     this.server.on('error', (error) => {

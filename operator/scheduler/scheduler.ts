@@ -57,6 +57,8 @@ export interface SchedulerDeps {
   podTemplate: (subtask: Subtask) => V1Pod;
   /** Wakes the scheduling of a task (the controller's enqueue). */
   enqueue: (taskKey: string) => void;
+  /** The predictor's relative speed per hardware; the scheduler's own observed means fill in where it has none. */
+  speedEstimate?: () => SpeedEstimate;
   now?: () => number;
 }
 
@@ -254,6 +256,12 @@ export class SubtaskScheduler {
     this.speed = undefined;
   }
 
+  private combinedSpeed(): SpeedEstimate {
+    const predicted = this.deps.speedEstimate?.();
+    const observed = this.speedEstimate();
+    return predicted ? (taskType, node) => predicted(taskType, node) ?? observed(taskType, node) : observed;
+  }
+
   private speedEstimate(): SpeedEstimate {
     this.speed ??= speedEstimateFrom([...this.speedSamples.values()].flat());
     return this.speed;
@@ -265,7 +273,7 @@ export class SubtaskScheduler {
   private placementOptions() {
     return {
       policyFor: (node: NodeInfo) => (node.pool ? this.pools.get(node.pool)?.info.policy : undefined) ?? this.options.defaultPolicy,
-      speed: this.speedEstimate(),
+      speed: this.combinedSpeed(),
     };
   }
 

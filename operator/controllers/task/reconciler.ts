@@ -14,6 +14,8 @@ import type { EventSink } from '../../kube/events.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
 import { splitKey } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logger.js';
+import type { Prediction, PredictionQuery } from '../../core/predict/index.js';
+import { cpuQuantity, memoryQuantity, predictionView } from '../../predict/format.js';
 import { FINALIZER, LABELS, MANAGER } from '../labels.js';
 import { parseConfigMapJson, readSubtaskResult } from '../results.js';
 import { stripUndefined } from '../subtask/reconciler.js';
@@ -30,6 +32,8 @@ export interface TaskReconcilerDeps {
   nodes: ObjectCache<V1Node>;
   events: EventSink;
   log: Logger;
+  /** Fills what a task leaves out (resources, partitions); omitted: nothing is predicted. */
+  predictor?: { predict(query: PredictionQuery): Prediction };
   now?: () => Date;
 }
 
@@ -91,6 +95,30 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     return items;
   }
 
+  function predictionFor(taskType: string, params: Record<string, unknown> | undefined, inputSize: number, hardware: OrchestratedTask['spec']['hardware']): Prediction | undefined {
+    if (!deps.predictor) return undefined;
+    const type = hardware?.type ?? 'any';
+    return deps.predictor.predict({ taskType, params: params ?? {}, inputSize, hardware: { type, ...(hardware?.gpuProduct ? { gpuProduct: hardware.gpuProduct } : {}) } });
+  }
+
+  /** Resources the subtask's spec leaves out, from its own prediction (padded by the observed error). */
+  function withPredictedResources(planned: PlannedSubtask, fallbackInputSize: number): { planned: PlannedSubtask; prediction?: Prediction } {
+    const spec = planned.spec;
+    const resources = spec.resources ?? {};
+    const wantsGpu = spec.hardware?.type === 'gpu';
+    if (resources.cpu !== undefined && resources.memory !== undefined && (!wantsGpu || resources.gpu !== undefined)) return { planned };
+    const inputSize = spec.input?.items?.length ?? spec.inputRef?.count ?? fallbackInputSize;
+    const prediction = predictionFor(spec.taskType, spec.params, inputSize, spec.hardware);
+    if (!prediction) return { planned };
+    const filled = {
+      ...(resources.cpu === undefined ? { cpu: cpuQuantity(prediction.cpu) } : {}),
+      ...(resources.memory === undefined ? { memory: memoryQuantity(prediction.memoryBytes) } : {}),
+      ...(wantsGpu && resources.gpu === undefined ? { gpu: Math.max(1, prediction.gpu) } : {}),
+      ...resources,
+    };
+    return { planned: { ...planned, spec: { ...spec, resources: filled } }, prediction };
+  }
+
   function partitionHints(task: OrchestratedTask) {
     const wanted = task.spec.hardware?.type ?? 'any';
     const ready = deps.nodes.list().filter((node) => {
@@ -138,7 +166,10 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     }
     let partitions: number | undefined;
     if (task.spec.strategy === 'DataParallel' && task.spec.partitions === undefined) {
-      const choice = choosePartitions(items.length, partitionHints(task));
+      // The whole input's predicted time sets how finely to cut it; a default guess does not.
+      const whole = predictionFor(task.spec.taskType, task.spec.params, items.length, task.spec.hardware);
+      const perItem = whole && whole.source !== 'default' && items.length > 0 ? { secondsPerItem: whole.executionSeconds / items.length } : {};
+      const choice = choosePartitions(items.length, { ...partitionHints(task), ...perItem });
       partitions = choice.partitions;
       emit(task, 'Normal', 'PartitionsChosen', choice.reason);
     }
@@ -152,10 +183,18 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
       return;
     }
     for (const note of plan.notes) emit(task, 'Normal', 'SplitNote', note);
-    for (const planned of plan.subtasks) await createSubtask(task, planned);
+    const perSubtaskItems = Math.ceil(items.length / Math.max(1, plan.subtasks.length));
+    const resolved = plan.subtasks.map((planned) => withPredictedResources(planned, task.spec.strategy === 'DataParallel' || task.spec.strategy === 'PipelineParallel' ? perSubtaskItems : items.length));
+    const predicted = resolved.find((r) => r.prediction)?.prediction;
+    if (predicted) {
+      const view = predictionView(predicted);
+      emit(task, 'Normal', 'Predicted', `per subtask: ${view.executionSeconds} s, cpu ${view.cpu}, memory ${view.memory}${view.gpu ? `, ${view.gpu} GPU` : ''} on ${view.hardware} (${view.source}, confidence ${view.confidence})`);
+    }
+    for (const { planned } of resolved) await createSubtask(task, planned);
     const total = plan.subtasks.length;
     await writeStatus(task, {
       ...status,
+      ...(predicted ? { prediction: predictionView(predicted) } : {}),
       phase: 'InProgress',
       message: `split into ${total} subtask${total === 1 ? '' : 's'}`,
       subtasks: { total, pending: total, assigned: 0, running: 0, completed: 0, failed: 0, cancelled: 0 },
