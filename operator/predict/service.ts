@@ -6,6 +6,7 @@ import type { V1Node } from '@kubernetes/client-node';
 import type { Subtask } from '../api/subtask.js';
 import type { NodeInfo, SpeedEstimate } from '../core/placement/index.js';
 import { Predictor, type Prediction, type PredictionQuery } from '../core/predict/index.js';
+import { workloadPatterns, workloadProfiles, type WorkloadPattern } from '../core/optimize/index.js';
 import type { Logger } from '../runtime/logger.js';
 import { sampleOf } from './samples.js';
 import type { TrainingStore } from './store.js';
@@ -26,6 +27,7 @@ export class PredictorService {
   private flushTimer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> | undefined;
   private lastError: string | undefined;
+  private patterns: WorkloadPattern[] = [];
 
   constructor(
     private readonly store: TrainingStore,
@@ -76,6 +78,8 @@ export class PredictorService {
       namespace: this.store.namespace,
       ...(this.lastError ? { lastError: this.lastError } : {}),
       models: this.predictor.summary(),
+      // Task types grouped by resource profile, recomputed with each refit.
+      patterns: this.patterns,
     };
   }
 
@@ -120,6 +124,7 @@ export class PredictorService {
     const samples = this.store.samples();
     const started = performance.now();
     this.predictor = new Predictor(samples);
+    this.patterns = workloadPatterns(workloadProfiles(samples));
     this.trainedOn = samples.length;
     this.version += 1;
     this.log.info({ samples: samples.length, ms: Math.round(performance.now() - started), models: this.predictor.summary() }, 'predictor refitted');

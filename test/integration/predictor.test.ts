@@ -78,6 +78,9 @@ describe('the predictor in the operator', () => {
     // Stored where the operator was told, one ConfigMap per taskType.
     const stored = kubectlOk(['get', 'configmaps', '-n', trainingNamespace, '-l', 'drm.dtf.io/training-data=true', '-o', 'jsonpath={.items[*].metadata.annotations.drm\\.dtf\\.io/task-type}']);
     expect(stored.split(' ')).toContain('matmul');
+    // The optimizer's view: matmul grouped by its resource profile.
+    const status = (await (await fetch(`http://127.0.0.1:${PORT}/debug/predictor`)).json()) as { patterns: Array<{ taskTypes: string[]; kind: string }> };
+    expect(status.patterns.some((p) => p.taskTypes.includes('matmul'))).toBe(true);
   });
 
   test('predictions are the same before and after an operator restart', async () => {
