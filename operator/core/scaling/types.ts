@@ -1,0 +1,80 @@
+// What the autoscaler decides from (per pool) and what it decides (pure data).
+
+export type ScalingAction = 'scale_up' | 'scale_down' | 'maintain';
+
+export interface Amounts {
+  cpu: number;
+  memoryBytes: number;
+  gpu: number;
+}
+
+export interface PoolNodeState {
+  name: string;
+  ready: boolean;
+  allocatable: Amounts;
+  requested: Amounts;
+  /** Subtask pods of ours on it now (a node with any is never removed). */
+  ourPods: number;
+  /** Seconds since it last ran one of our pods (or since it joined). */
+  idleSeconds: number;
+  /** Cordoned by the autoscaler for removal. */
+  draining?: boolean;
+}
+
+export interface PoolState {
+  name: string;
+  hardware: 'cpu' | 'gpu' | 'memory';
+  gpuProduct?: string;
+  provider: 'kwok' | 'static' | 'aws' | 'gcp';
+  /** Capacity of one new node. */
+  nodeShape: Amounts;
+  minNodes: number;
+  maxNodes: number;
+  costPerNodeHour: number;
+  maxCostPerHour?: number;
+  scaling: {
+    targetUtilization: number;
+    scaleUpThreshold: number;
+    scaleDownThreshold: number;
+    cooldownSeconds: number;
+    scaleDownIdleSeconds: number;
+    predictive: boolean;
+    horizonSeconds: number;
+  };
+  nodes: PoolNodeState[];
+  /** Instances launched but not yet registered as nodes. */
+  pendingLaunches: number;
+  /** When the last scale_up or scale_down was carried out (seconds on the decision clock). */
+  lastScaleAt?: number;
+}
+
+/** Work waiting for a node of this pool's kind (from the scheduler's pending demand). */
+export interface PendingWork {
+  subtasks: number;
+  total: Amounts;
+  /** The largest single request: a node smaller than this helps none of it. */
+  largest: Amounts;
+}
+
+/** Work the predictor expects to arrive or remain within the horizon, in resource-seconds. */
+export interface PredictedWork {
+  cpuSeconds: number;
+  gpuSeconds: number;
+  memoryByteSeconds: number;
+}
+
+export interface ScalingDecision {
+  action: ScalingAction;
+  reason: string;
+  /** Nodes to add (scale_up) or remove (scale_down); 0 for maintain. */
+  count: number;
+  /** scale_down: which nodes, chosen among idle ones without our pods. */
+  nodeNames: string[];
+  /** scale_up: what each new node must offer. */
+  requirements: Partial<Amounts> & { gpuProduct?: string };
+  workerType: 'cpu' | 'gpu' | 'memory';
+  provider: PoolState['provider'];
+  predictedDemand: Partial<Amounts> & { subtasks?: number };
+  /** Seconds on the decision clock. */
+  time: number;
+}

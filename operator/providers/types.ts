@@ -1,0 +1,66 @@
+// Where a WorkerPool's nodes come from: one interface, one adapter per provider (kwok, static,
+// aws, gcp). The WorkerPool controller only ever talks to this interface.
+import type { WorkerPool } from '../api/workerpool.js';
+
+export type InstanceState = 'pending' | 'running' | 'stopping' | 'terminated';
+
+/** One machine of a pool as its provider sees it. */
+export interface ProviderInstance {
+  /** Provider's id: the Node name for kwok/static, the EC2 instance id, the GCE instance name. */
+  id: string;
+  /** The Kubernetes Node it is (or will be) registered as, when known. */
+  nodeName?: string;
+  state: InstanceState;
+  instanceType?: string;
+  /** Launched as spot/preemptible capacity. */
+  spot?: boolean;
+  /** RFC 3339. */
+  launchedAt?: string;
+}
+
+/** What the pool's Secret held, already read by the controller (providers never read Secrets). */
+export type Credentials = Record<string, string>;
+
+export interface ProviderContext {
+  pool: WorkerPool;
+  credentials?: Credentials;
+}
+
+export interface LaunchResult {
+  instances: ProviderInstance[];
+  /** Human-readable notes for the decision's Event, e.g. "spot capacity short: launched on-demand". */
+  notes: string[];
+}
+
+export interface NodeProvider {
+  readonly name: 'kwok' | 'static' | 'aws' | 'gcp';
+  /** false for static: it adopts nodes and never adds or removes any. */
+  readonly canScale: boolean;
+  /** The pool's instances as they really are now (vanished ones are simply absent). */
+  list(context: ProviderContext): Promise<ProviderInstance[]>;
+  /**
+   * Adds `count` instances. `token` identifies this scaling step: calling again with the same
+   * token (a retry after a lost answer) must not add more (EC2 ClientToken, GCE target size).
+   */
+  launch(context: ProviderContext, count: number, token: string): Promise<LaunchResult>;
+  /** Removes these instances (ids from list()); removing one already gone is not an error. */
+  terminate(context: ProviderContext, ids: readonly string[]): Promise<void>;
+}
+
+export type ProviderErrorKind = 'throttled' | 'capacity' | 'transient' | 'auth' | 'invalid';
+
+/** A provider failure, classified so the controller knows to back off, fall back or give up. */
+export class ProviderError extends Error {
+  constructor(
+    message: string,
+    readonly kind: ProviderErrorKind,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ProviderError';
+  }
+
+  get temporary(): boolean {
+    return this.kind === 'throttled' || this.kind === 'capacity' || this.kind === 'transient';
+  }
+}
