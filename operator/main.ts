@@ -2,6 +2,9 @@
 // shutdown on SIGTERM/SIGINT.
 import { parseArgs } from 'node:util';
 import { PLACEMENT_POLICIES, type PlacementPolicy } from './api/workerpool.js';
+import { PassThroughClient } from 'google-auth-library';
+import { AwsProvider } from './providers/aws.js';
+import { GcpProvider, type GcpProviderOptions } from './providers/gcp.js';
 import { loadKubeConfig, loadUnlimitedKubeConfig } from './kube/client.js';
 import { Manager } from './manager.js';
 import { createLogger } from './runtime/logger.js';
@@ -18,6 +21,9 @@ Options:
   --scheduler-qps N          request rate of the scheduler's own client, which only binds and reports (default 50)
   --scheduler-burst N        its burst (default 100)
   --predictor-namespace NS   namespace of the predictor's training ConfigMaps (default: the lease namespace)
+  --credentials-namespace NS namespace of the Secrets WorkerPools name for cloud credentials (default: the lease namespace)
+  --aws-endpoint URL         EC2 endpoint (default: the region's; e.g. a local moto server)
+  --gcp-endpoint URL         Compute API endpoint, e.g. http://127.0.0.1:8089 for a local fake (default: compute.googleapis.com)
   --placement-policy POLICY  binpack | spread, for nodes whose WorkerPool sets none (default binpack)
   --health-port N            port of /healthz and /readyz (default 8081; 0 picks a free one)
   --health-host HOST         address to bind them to (default 0.0.0.0)
@@ -43,6 +49,9 @@ function parseFlags() {
     'scheduler-name': { type: 'string', default: 'drm-scheduler' },
     'placement-policy': { type: 'string', default: 'binpack' },
     'predictor-namespace': { type: 'string' },
+    'credentials-namespace': { type: 'string' },
+    'aws-endpoint': { type: 'string' },
+    'gcp-endpoint': { type: 'string' },
     'scheduler-qps': { type: 'string', default: '50' },
     'scheduler-burst': { type: 'string', default: '100' },
     'health-port': { type: 'string', default: '8081' },
@@ -101,6 +110,24 @@ if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(values['scheduler-name']!)) {
   process.stderr.write(`--scheduler-name must be a DNS subdomain such as drm-scheduler, got ${JSON.stringify(values['scheduler-name'])}\n`);
   process.exit(2);
 }
+function gcpOptions(raw: string | undefined): GcpProviderOptions {
+  if (!raw) return {};
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    process.stderr.write(`--gcp-endpoint must be a URL such as http://127.0.0.1:8089, got ${JSON.stringify(raw)}\n`);
+    process.exit(2);
+  }
+  const protocol = url.protocol === 'http:' ? 'http' : 'https';
+  return {
+    apiEndpoint: url.hostname,
+    protocol,
+    ...(url.port ? { port: Number(url.port) } : {}),
+    // A plain-http endpoint is a local fake: it takes no credentials.
+    ...(protocol === 'http' ? { authClient: new PassThroughClient() } : {}),
+  };
+}
 const log = createLogger(values['log-level']);
 const kubeConfig = loadKubeConfig({
   qps: positiveNumber('qps', values.qps),
@@ -118,6 +145,11 @@ const manager = new Manager(kubeConfig, log, {
   leaderElection: values['no-leader-elect'] ? false : (values['leader-elect'] ?? inCluster),
   leaseNamespace: values['lease-namespace']!,
   ...(values['predictor-namespace'] ? { predictorNamespace: values['predictor-namespace'] } : {}),
+  ...(values['credentials-namespace'] ? { credentialsNamespace: values['credentials-namespace'] } : {}),
+  cloudProviders: {
+    aws: new AwsProvider(values['aws-endpoint'] ? { endpoint: values['aws-endpoint'] } : {}),
+    gcp: new GcpProvider(gcpOptions(values['gcp-endpoint'])),
+  },
   leaseName: 'drm-operator-leader',
   leaseDurationSeconds: positiveNumber('lease-duration-seconds', values['lease-duration-seconds']),
   renewDeadlineSeconds: positiveNumber('renew-deadline-seconds', values['renew-deadline-seconds']),

@@ -22,6 +22,9 @@ import { SubtaskScheduler } from './scheduler/scheduler.js';
 import { queryFromSearchParams, predictionView } from './predict/format.js';
 import { PredictorService } from './predict/service.js';
 import { TrainingStore } from './predict/store.js';
+import { makeWorkerPoolReconciler } from './controllers/workerpool/reconciler.js';
+import { KwokProvider, StaticProvider } from './providers/kwok.js';
+import type { NodeProvider } from './providers/types.js';
 
 export interface ManagerOptions {
   builtinWorkerImage: string;
@@ -36,6 +39,10 @@ export interface ManagerOptions {
   leaseNamespace: string;
   /** Namespace of the predictor's training ConfigMaps. */
   predictorNamespace?: string;
+  /** Namespace of the Secrets WorkerPools name for cloud credentials (default: the lease namespace). */
+  credentialsNamespace?: string;
+  /** Cloud providers beyond kwok and static, by name (built by main.ts from its flags). */
+  cloudProviders?: Partial<Record<'aws' | 'gcp', NodeProvider>>;
   leaseName: string;
   leaseDurationSeconds?: number;
   renewDeadlineSeconds?: number;
@@ -64,6 +71,7 @@ export class Manager {
   readonly taskController: Controller;
   readonly subtaskController: Controller;
   readonly schedulerController: Controller;
+  readonly workerPoolController: Controller;
   readonly scheduler: SubtaskScheduler;
   readonly metrics: OperatorMetrics;
   readonly predictor: PredictorService;
@@ -113,6 +121,7 @@ export class Manager {
         podTemplate: (subtask) => buildWorkerPod(subtask, 1, podOptions(subtask)),
         enqueue: (taskKey) => this.schedulerController.enqueue(taskKey),
         speedEstimate: () => this.predictor.speedEstimate(),
+        onDemandChanged: () => this.enqueueAllPools(),
       },
       { schedulerName, defaultPolicy: options.placementPolicy ?? 'binpack' },
     );
@@ -160,6 +169,8 @@ export class Manager {
     );
     this.nodes = this.informer<V1Node>('nodes', '/api/v1/nodes', () => this.clients.core.listNode() as Promise<KubernetesListObject<V1Node>>, (event, node) => {
       this.scheduler.onNode(event, node);
+      const pool = node.metadata?.labels?.['drm.dtf.io/pool'];
+      if (pool && this.workerPoolController) this.workerPoolController.enqueue(pool);
       if (event !== 'delete') return;
       // Attempts on a vanished node must be retried elsewhere: wake their subtasks.
       for (const pod of this.pods.list()) {
@@ -178,7 +189,10 @@ export class Manager {
       notOurs,
       unfinished,
     );
-    this.pools = this.informer<WorkerPool & KubernetesObject>('workerpools', `${CRD_BASE}/workerpools`, listCustom<WorkerPool>('workerpools'), (event, pool) => this.scheduler.onPool(event, pool));
+    this.pools = this.informer<WorkerPool & KubernetesObject>('workerpools', `${CRD_BASE}/workerpools`, listCustom<WorkerPool>('workerpools'), (event, pool) => {
+      this.scheduler.onPool(event, pool);
+      if (event !== 'delete') this.workerPoolController.enqueue(pool.metadata.name!);
+    });
 
     const controllerOptions = { workers: options.workers, isTemporary: isTemporaryError, isConflict, describeError };
     this.taskController = new Controller(
@@ -198,6 +212,25 @@ export class Manager {
         events,
         log: log.child({ controller: 'subtask' }),
         podOptions,
+      }),
+      log,
+      controllerOptions,
+    );
+    const nodeList = { list: () => this.nodes.list() };
+    this.workerPoolController = new Controller(
+      'workerpool',
+      makeWorkerPoolReconciler({
+        clients: this.clients,
+        pools: { get: (name) => this.pools.get(name), list: () => this.pools.list() },
+        nodes: { get: (name) => this.nodes.get(name), list: () => this.nodes.list() },
+        subtasks: { get: (name, namespace) => this.subtasks.get(name, namespace), list: (namespace) => this.subtasks.list(namespace) },
+        ledger: this.scheduler.ledger,
+        pendingDemand: () => this.scheduler.pendingDemand(),
+        predictor: this.predictor,
+        providers: { kwok: new KwokProvider(this.clients.core, nodeList), static: new StaticProvider(nodeList), ...options.cloudProviders },
+        credentialsNamespace: options.credentialsNamespace ?? options.leaseNamespace,
+        events,
+        log: log.child({ controller: 'workerpool' }),
       }),
       log,
       controllerOptions,
@@ -266,6 +299,10 @@ export class Manager {
     else this.startControllers();
   }
 
+  private enqueueAllPools(): void {
+    for (const pool of this.pools.list()) this.workerPoolController.enqueue(pool.metadata.name!);
+  }
+
   private async loadPredictor(): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -286,7 +323,9 @@ export class Manager {
     this.taskController.start();
     this.subtaskController.start();
     this.schedulerController.start();
+    this.workerPoolController.start();
     this.scheduler.enqueueAll();
+    this.enqueueAllPools();
     // Everything in the caches is reconciled once at start: state lives in the API server.
     for (const task of this.tasks.list()) this.taskController.enqueue(keyOf(task));
     for (const subtask of this.subtasks.list()) this.subtaskController.enqueue(keyOf(subtask));
@@ -295,7 +334,7 @@ export class Manager {
 
   async stop(): Promise<void> {
     this.log.info('shutting down');
-    await Promise.all([this.taskController.stop(), this.subtaskController.stop(), this.schedulerController.stop()]);
+    await Promise.all([this.taskController.stop(), this.subtaskController.stop(), this.schedulerController.stop(), this.workerPoolController.stop()]);
     this.predictor.stop();
     if (this.elector) await this.elector.stop();
     await Promise.all(this.informers.map((i) => i.stop()));

@@ -57,6 +57,8 @@ export interface SchedulerDeps {
   podTemplate: (subtask: Subtask) => V1Pod;
   /** Wakes the scheduling of a task (the controller's enqueue). */
   enqueue: (taskKey: string) => void;
+  /** Told when the pending demand changed (the autoscaler looks again). */
+  onDemandChanged?: () => void;
   /** The predictor's relative speed per hardware; the scheduler's own observed means fill in where it has none. */
   speedEstimate?: () => SpeedEstimate;
   now?: () => number;
@@ -489,7 +491,14 @@ export class SubtaskScheduler {
     this.deps.log.info({ pod: key, reason }, 'unschedulable');
   }
 
+  private lastDemand = '[]';
+
   private publishDemand(): void {
+    const demand = JSON.stringify(this.pendingDemand());
+    if (demand !== this.lastDemand) {
+      this.lastDemand = demand;
+      this.deps.onDemandChanged?.();
+    }
     const metrics = this.deps.metrics;
     if (!metrics) return;
     metrics.pendingSubtasks.reset();

@@ -92,6 +92,13 @@ export class PlacementLedger {
     return this.taskCounts.get(node)?.get(taskKey) ?? 0;
   }
 
+  /** Entries of any of our tasks on a node: a node with some is not idle. */
+  taskEntriesTotalOn(node: string): number {
+    let total = 0;
+    for (const count of this.taskCounts.get(node)?.values() ?? []) total += count;
+    return total;
+  }
+
   /** Keys of the entries of one kind belonging to a task. */
   keysOf(taskKey: string, kind: EntryKind): string[] {
     const keys: string[] = [];

@@ -1,0 +1,359 @@
+// The WorkerPool controller: what the pool has (instances from its provider, nodes from the
+// cluster, what is requested on them), what waits for it (the scheduler's pending demand, the
+// predictor's expected work), what the autoscaler decides (core/scaling), and carrying that out:
+// launches through the provider; removals by cordoning idle nodes first and removing them once
+// nothing of ours runs there. Every action is kept in status.decisions and emitted as an Event.
+import type { ObjectCache, V1Node } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
+import type { Subtask } from '../../api/subtask.js';
+import { providerOf, type WorkerPool, type WorkerPoolStatus } from '../../api/workerpool.js';
+import { MAX_DECISIONS } from '../../api/workerpool.js';
+import { GROUP_VERSION } from '../../api/common.js';
+import { nodeAllocatable, type PendingDemand, type PlacementLedger } from '../../core/placement/index.js';
+import type { Prediction, PredictionQuery } from '../../core/predict/index.js';
+import { choosePool, decideScaling } from '../../core/scaling/index.js';
+import type { Amounts, PendingWork, PoolNodeState, PoolState, PredictedWork, ScalingDecision } from '../../core/scaling/index.js';
+import { parseQuantity } from '../../core/placement/quantity.js';
+import { isNotFound, mergePatch, type KubeClients } from '../../kube/client.js';
+import type { EventSink } from '../../kube/events.js';
+import { ProviderError, type Credentials, type NodeProvider, type ProviderInstance } from '../../providers/types.js';
+import type { ReconcileResult } from '../../runtime/controller.js';
+import type { Logger } from '../../runtime/logger.js';
+import { isTerminal } from '../subtask/decide.js';
+import { stripUndefined } from '../subtask/reconciler.js';
+
+export const DRAINING_ANNOTATION = 'drm.dtf.io/draining';
+const POOL_LABEL = 'drm.dtf.io/pool';
+
+export interface WorkerPoolReconcilerDeps {
+  clients: KubeClients;
+  pools: ObjectCache<WorkerPool>;
+  nodes: ObjectCache<V1Node>;
+  subtasks: ObjectCache<Subtask>;
+  ledger: PlacementLedger;
+  pendingDemand: () => PendingDemand[];
+  predictor?: { predict(query: PredictionQuery): Prediction };
+  providers: Partial<Record<NodeProvider['name'], NodeProvider>>;
+  /** Namespace of the Secrets pools name for credentials. */
+  credentialsNamespace: string;
+  events: EventSink;
+  log: Logger;
+  /** Milliseconds since the epoch. */
+  now?: () => number;
+}
+
+const ZERO: Amounts = { cpu: 0, memoryBytes: 0, gpu: 0 };
+const API_ACTION = { scale_up: 'scaleUp', scale_down: 'scaleDown', maintain: 'maintain' } as const;
+
+function amountsOf(vector: { cpuMillis: number; memoryBytes: number; gpus: number }): Amounts {
+  return { cpu: vector.cpuMillis / 1000, memoryBytes: vector.memoryBytes, gpu: vector.gpus };
+}
+
+function isReady(node: V1Node): boolean {
+  return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** Whether a pool can ever host a pending group: hardware, GPU product, allowed pools, node size. */
+export function poolServes(pool: PoolState, demand: PendingDemand): boolean {
+  if (demand.pools && !demand.pools.includes(pool.name)) return false;
+  if (demand.hardware === 'gpu' && pool.hardware !== 'gpu') return false;
+  if (demand.hardware === 'cpu' && pool.hardware === 'gpu') return false;
+  if (demand.gpuProduct && pool.gpuProduct !== demand.gpuProduct) return false;
+  return true;
+}
+
+export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
+  const now = deps.now ?? (() => Date.now());
+  /** node → when one of our pods last ran there (ms); a restart starts counting again. */
+  const lastBusy = new Map<string, number>();
+  /** pool → when its last scaling action was carried out (seconds). */
+  const lastScaleAt = new Map<string, number>();
+
+  const emit = (pool: WorkerPool, type: 'Normal' | 'Warning', reason: string, message: string) =>
+    deps.events.emit({ apiVersion: GROUP_VERSION, kind: 'WorkerPool', metadata: pool.metadata }, type, reason, message);
+
+  function nodesOf(pool: WorkerPool): V1Node[] {
+    const selector = pool.spec.provider.static?.nodeSelector;
+    return deps.nodes
+      .list()
+      .filter((node) =>
+        selector
+          ? Object.entries(selector).every(([key, value]) => node.metadata?.labels?.[key] === value)
+          : node.metadata?.labels?.[POOL_LABEL] === pool.metadata.name,
+      );
+  }
+
+  function nodeShapeOf(pool: WorkerPool, nodes: V1Node[]): Amounts {
+    const kwok = pool.spec.provider.kwok?.node;
+    if (kwok) return { cpu: parseQuantity(kwok.cpu), memoryBytes: parseQuantity(kwok.memory), gpu: kwok.gpu ?? pool.spec.hardware.gpuCount ?? 0 };
+    // Other providers: the largest node seen, else the GPU count the pool declares.
+    let shape: Amounts = { cpu: 0, memoryBytes: 0, gpu: pool.spec.hardware.gpuCount ?? 0 };
+    for (const node of nodes) {
+      const a = amountsOf(nodeAllocatable(node));
+      if (a.cpu > shape.cpu) shape = a;
+    }
+    return shape;
+  }
+
+  function poolState(pool: WorkerPool, instances: ProviderInstance[] | undefined, nowMs: number): PoolState {
+    const nodes = nodesOf(pool);
+    const nodeNames = new Set(nodes.map((n) => n.metadata!.name!));
+    const states: PoolNodeState[] = nodes.map((node) => {
+      const name = node.metadata!.name!;
+      const ourPods = deps.ledger.taskEntriesTotalOn(name);
+      if (ourPods > 0 || !lastBusy.has(name)) lastBusy.set(name, ourPods > 0 ? nowMs : Date.parse(String(node.metadata?.creationTimestamp ?? new Date(nowMs).toISOString())) || nowMs);
+      return {
+        name,
+        ready: isReady(node) && !node.spec?.unschedulable,
+        allocatable: amountsOf(nodeAllocatable(node)),
+        requested: amountsOf(deps.ledger.usedOn(name)),
+        ourPods,
+        idleSeconds: Math.max(0, (nowMs - lastBusy.get(name)!) / 1000),
+        ...(node.metadata?.annotations?.[DRAINING_ANNOTATION] ? { draining: true } : {}),
+      };
+    });
+    const pendingLaunches = (instances ?? []).filter((i) => i.state !== 'terminated' && i.state !== 'stopping' && !(i.nodeName && nodeNames.has(i.nodeName))).length;
+    const scaling = pool.spec.scaling;
+    const last = lastScaleAt.get(pool.metadata.name!) ?? lastActionTime(pool);
+    return {
+      name: pool.metadata.name!,
+      hardware: pool.spec.hardware.type,
+      ...(pool.spec.hardware.gpuProduct ? { gpuProduct: pool.spec.hardware.gpuProduct } : {}),
+      provider: providerOf(pool.spec.provider) ?? 'kwok',
+      nodeShape: nodeShapeOf(pool, nodes),
+      minNodes: pool.spec.minNodes,
+      maxNodes: pool.spec.maxNodes,
+      costPerNodeHour: pool.spec.costPerNodeHour ?? 0,
+      ...(pool.spec.maxCostPerHour !== undefined ? { maxCostPerHour: pool.spec.maxCostPerHour } : {}),
+      scaling: {
+        targetUtilization: scaling.targetUtilization,
+        scaleUpThreshold: scaling.scaleUpThreshold,
+        scaleDownThreshold: scaling.scaleDownThreshold,
+        cooldownSeconds: scaling.cooldownSeconds,
+        scaleDownIdleSeconds: scaling.scaleDownIdleSeconds,
+        predictive: scaling.predictive,
+        horizonSeconds: scaling.horizonSeconds,
+      },
+      nodes: states,
+      pendingLaunches,
+      ...(last !== undefined ? { lastScaleAt: last } : {}),
+    };
+  }
+
+  function lastActionTime(pool: WorkerPool): number | undefined {
+    const last = [...(pool.status?.decisions ?? [])].reverse().find((d) => d.action !== 'maintain' && d.time);
+    return last?.time ? Date.parse(last.time) / 1000 : undefined;
+  }
+
+  /** The pending groups this pool should answer: those it can host, where it is the cheapest that can. */
+  function pendingFor(pool: WorkerPool, state: PoolState): PendingWork | undefined {
+    const others = deps.pools.list().filter((p) => p.metadata.name !== pool.metadata.name && p.spec.provider.static === undefined);
+    const otherStates = others.map((p) => poolState(p, undefined, now()));
+    let subtasks = 0;
+    const total = { ...ZERO };
+    const largest = { ...ZERO };
+    for (const demand of deps.pendingDemand()) {
+      if (!poolServes(state, demand)) continue;
+      const work: PendingWork = { subtasks: demand.subtasks, total: amountsOf(demand.total), largest: amountsOf(demand.largest) };
+      const candidates = [state, ...otherStates.filter((other) => poolServes(other, demand))];
+      if (candidates.length > 1 && choosePool(candidates, work)?.name !== state.name) continue;
+      subtasks += work.subtasks;
+      total.cpu += work.total.cpu;
+      total.memoryBytes += work.total.memoryBytes;
+      total.gpu += work.total.gpu;
+      largest.cpu = Math.max(largest.cpu, work.largest.cpu);
+      largest.memoryBytes = Math.max(largest.memoryBytes, work.largest.memoryBytes);
+      largest.gpu = Math.max(largest.gpu, work.largest.gpu);
+    }
+    return subtasks > 0 ? { subtasks, total, largest } : undefined;
+  }
+
+  /** Remaining predicted resource-seconds of our subtasks running on the pool's nodes. */
+  function predictedFor(state: PoolState, nowMs: number): PredictedWork | undefined {
+    if (!deps.predictor) return undefined;
+    const nodes = new Set(state.nodes.map((n) => n.name));
+    const work = { cpuSeconds: 0, gpuSeconds: 0, memoryByteSeconds: 0 };
+    for (const subtask of deps.subtasks.list()) {
+      if (isTerminal(subtask.status?.phase) || !subtask.status?.nodeName || !nodes.has(subtask.status.nodeName)) continue;
+      const prediction = deps.predictor.predict({ taskType: subtask.spec.taskType, params: subtask.spec.params ?? {}, hardware: { type: state.hardware === 'gpu' ? 'gpu' : 'cpu' } });
+      const elapsed = subtask.status.startTime ? (nowMs - Date.parse(subtask.status.startTime)) / 1000 : 0;
+      const remaining = Math.max(0, prediction.executionSeconds - elapsed);
+      const resources = subtask.spec.resources;
+      work.cpuSeconds += (resources?.cpu !== undefined ? parseQuantity(resources.cpu) : prediction.cpu) * remaining;
+      work.memoryByteSeconds += (resources?.memory !== undefined ? parseQuantity(resources.memory) : prediction.memoryBytes) * remaining;
+      work.gpuSeconds += (resources?.gpu ?? 0) * remaining;
+    }
+    return work;
+  }
+
+  async function credentialsOf(pool: WorkerPool): Promise<Credentials | undefined> {
+    const ref = pool.spec.provider.aws?.credentialsSecretRef ?? pool.spec.provider.gcp?.credentialsSecretRef;
+    if (!ref) return undefined;
+    const secret = await deps.clients.core.readNamespacedSecret({ name: ref.name, namespace: deps.credentialsNamespace });
+    return Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));
+  }
+
+  async function setDraining(name: string, draining: boolean): Promise<void> {
+    await deps.clients.core.patchNode(
+      { name, body: { metadata: { annotations: { [DRAINING_ANNOTATION]: draining ? 'true' : null } }, spec: { unschedulable: draining ? true : null } } },
+      mergePatch,
+    );
+  }
+
+  /** Draining nodes with nothing left on them go; one that got work of ours back is uncordoned. */
+  async function finishDrains(pool: WorkerPool, provider: NodeProvider, state: PoolState, instances: ProviderInstance[], context: { pool: WorkerPool; credentials?: Credentials }): Promise<string[]> {
+    const removed: string[] = [];
+    for (const node of state.nodes.filter((n) => n.draining)) {
+      if (node.ourPods > 0) {
+        await setDraining(node.name, false);
+        continue;
+      }
+      if (deps.ledger.usedOn(node.name).pods > 0) continue; // someone else's pods still drain
+      const instance = instances.find((i) => i.nodeName === node.name || i.id === node.name);
+      await provider.terminate(context, [instance?.id ?? node.name]);
+      if (provider.name !== 'kwok') {
+        try {
+          await deps.clients.core.deleteNode({ name: node.name });
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+        }
+      }
+      removed.push(node.name);
+    }
+    if (removed.length > 0) emit(pool, 'Normal', 'NodesRemoved', `removed drained node${removed.length === 1 ? '' : 's'} ${removed.join(', ')}`);
+    return removed;
+  }
+
+  function apiDecision(decision: ScalingDecision, nodeNames: string[]): NonNullable<WorkerPoolStatus['lastDecision']> {
+    return {
+      action: API_ACTION[decision.action],
+      reason: decision.reason.slice(0, 1024),
+      count: decision.count,
+      nodeNames: nodeNames.slice(0, 100),
+      requirements: decision.requirements as Record<string, unknown>,
+      workerType: decision.workerType,
+      provider: decision.provider,
+      predictedDemand: decision.predictedDemand as Record<string, unknown>,
+      time: new Date(decision.time * 1000).toISOString(),
+    };
+  }
+
+  return async function reconcilePool(key: string): Promise<ReconcileResult | void> {
+    const name = key.includes('/') ? key.slice(key.indexOf('/') + 1) : key;
+    const pool = deps.pools.get(name);
+    if (!pool || pool.metadata.deletionTimestamp) return;
+    const interval = pool.spec.scaling.intervalSeconds * 1000;
+    const providerName = providerOf(pool.spec.provider);
+    const provider = providerName ? deps.providers[providerName] : undefined;
+    const status: WorkerPoolStatus = { ...(pool.status ?? {}), provider: providerName };
+    if (!provider) {
+      await writeStatus(pool, { ...status, message: `provider ${providerName} is not available in this operator` });
+      return { requeueAfterMs: interval };
+    }
+    const nowMs = now();
+    let context: { pool: WorkerPool; credentials?: Credentials };
+    let instances: ProviderInstance[];
+    try {
+      const credentials = await credentialsOf(pool);
+      context = { pool, ...(credentials ? { credentials } : {}) };
+      instances = await provider.list(context);
+    } catch (error) {
+      const message = `cannot list the pool's instances: ${(error as Error).message}`;
+      await writeStatus(pool, { ...status, message });
+      return { requeueAfterMs: Math.min(interval, 15_000) };
+    }
+
+    let state = poolState(pool, instances, nowMs);
+    const removed = provider.canScale ? await finishDrains(pool, provider, state, instances, context) : [];
+    if (removed.length > 0) state = { ...state, nodes: state.nodes.filter((n) => !removed.includes(n.name)) };
+
+    let decision: ScalingDecision | undefined;
+    let message: string | undefined;
+    let nodeNames: string[] = [];
+    if (provider.canScale) {
+      decision = decideScaling(state, pendingFor(pool, state), predictedFor(state, nowMs), nowMs / 1000);
+      try {
+        nodeNames = await carryOut(pool, provider, context, state, decision);
+      } catch (error) {
+        message = `${decision.action} failed: ${(error as Error).message}`;
+        emit(pool, 'Warning', decision.action === 'scale_up' ? 'ScaleUpFailed' : 'ScaleDownFailed', message);
+        decision = { ...decision, reason: `${decision.reason} (failed: ${(error as Error).message})` };
+        if (!(error instanceof ProviderError) || error.temporary) {
+          await record(pool, status, state, instances, decision, nodeNames, message);
+          return { requeueAfterMs: Math.min(interval, 5_000) };
+        }
+      }
+    }
+    await record(pool, status, state, instances, decision, nodeNames, message);
+    return { requeueAfterMs: interval };
+  };
+
+  async function carryOut(pool: WorkerPool, provider: NodeProvider, context: { pool: WorkerPool; credentials?: Credentials }, state: PoolState, decision: ScalingDecision): Promise<string[]> {
+    if (decision.action === 'maintain' || decision.count <= 0) return [];
+    const current = state.nodes.length + state.pendingLaunches;
+    if (decision.action === 'scale_up') {
+      // The engine keeps within the bounds; this is the last guard before money is spent.
+      const byNodes = state.maxNodes - current;
+      const byCost = state.maxCostPerHour !== undefined && state.costPerNodeHour > 0 ? Math.floor(state.maxCostPerHour / state.costPerNodeHour + 1e-9) - current : Number.POSITIVE_INFINITY;
+      const count = Math.min(decision.count, byNodes, byCost);
+      if (count <= 0) return [];
+      const result = await provider.launch(context, count, `${pool.metadata.uid}:${Math.floor(decision.time)}`);
+      lastScaleAt.set(pool.metadata.name!, decision.time);
+      const names = result.instances.map((i) => i.nodeName ?? i.id);
+      emit(pool, 'Normal', 'ScaleUp', `${decision.reason}; launched ${count}: ${names.join(', ')}${result.notes.length ? ` (${result.notes.join('; ')})` : ''}`);
+      return names;
+    }
+    const removable = decision.nodeNames.filter((name) => state.nodes.some((n) => n.name === name && n.ourPods === 0)).slice(0, Math.max(0, current - state.minNodes));
+    for (const name of removable) await setDraining(name, true);
+    if (removable.length > 0) {
+      lastScaleAt.set(pool.metadata.name!, decision.time);
+      emit(pool, 'Normal', 'ScaleDown', `${decision.reason}; cordoned ${removable.join(', ')} for removal`);
+    }
+    return removable;
+  }
+
+  async function record(pool: WorkerPool, status: WorkerPoolStatus, state: PoolState, instances: ProviderInstance[], decision: ScalingDecision | undefined, nodeNames: string[], message: string | undefined): Promise<void> {
+    const ready = state.nodes.filter((n) => n.ready);
+    const share = (pick: (a: Amounts) => number) => {
+      const allocatable = ready.reduce((sum, n) => sum + pick(n.allocatable), 0);
+      return allocatable > 0 ? Math.min(1, ready.reduce((sum, n) => sum + pick(n.requested), 0) / allocatable) : 0;
+    };
+    const utilization = { cpu: round(share((a) => a.cpu)), memory: round(share((a) => a.memoryBytes)), gpu: round(share((a) => a.gpu)) };
+    const nodes = Math.max(state.nodes.length, instances.filter((i) => i.state !== 'terminated').length);
+    const next: WorkerPoolStatus = {
+      ...status,
+      nodes,
+      readyNodes: ready.length,
+      utilization,
+      utilizationSummary: `cpu ${pct(utilization.cpu)} mem ${pct(utilization.memory)}${state.hardware === 'gpu' ? ` gpu ${pct(utilization.gpu)}` : ''}`,
+      costPerHour: round(nodes * state.costPerNodeHour),
+      desiredNodes: Math.max(0, nodes + (decision?.action === 'scale_up' ? decision.count : 0) - (decision?.action === 'scale_down' ? nodeNames.length : 0)),
+      ...(message ? { message } : { message: undefined }),
+      observedGeneration: pool.metadata.generation ?? 0,
+    };
+    if (decision) {
+      const api = apiDecision(decision, nodeNames);
+      const previous = status.lastDecision;
+      // A maintain that says what the last one said is not news: keep the old one (and its time).
+      const same = decision.action === 'maintain' && previous?.action === 'maintain' && previous.reason === api.reason;
+      if (!same) {
+        next.lastDecision = api;
+        if (decision.action !== 'maintain' || previous?.action !== 'maintain') next.decisions = [...(status.decisions ?? []), api].slice(-MAX_DECISIONS);
+      }
+    }
+    await writeStatus(pool, next);
+  }
+
+  async function writeStatus(pool: WorkerPool, status: WorkerPoolStatus): Promise<void> {
+    const next = stripUndefined(status);
+    if (isDeepStrictEqual(next, stripUndefined(pool.status ?? {}))) return;
+    try {
+      await deps.clients.custom.replaceClusterCustomObjectStatus({ group: 'drm.dtf.io', version: 'v1alpha1', plural: 'workerpools', name: pool.metadata.name!, body: { ...pool, status: next } });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+}
+
+const round = (value: number) => Math.round(value * 1000) / 1000;
+const pct = (value: number) => `${Math.round(value * 100)}%`;
