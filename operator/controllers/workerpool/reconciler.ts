@@ -168,15 +168,26 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     return subtasks > 0 ? { subtasks, total, largest } : undefined;
   }
 
-  /** Remaining predicted resource-seconds of our subtasks running on the pool's nodes. */
+  /**
+   * Predicted resource-seconds still to do: the remaining time of our subtasks running on the
+   * pool's nodes, plus the whole predicted time of those waiting for a node of the pool's kind
+   * (hardware class and GPU product), each times its requests.
+   */
   function predictedFor(state: PoolState, nowMs: number): PredictedWork | undefined {
     if (!deps.predictor) return undefined;
     const nodes = new Set(state.nodes.map((n) => n.name));
     const work = { cpuSeconds: 0, gpuSeconds: 0, memoryByteSeconds: 0 };
     for (const subtask of deps.subtasks.list()) {
-      if (isTerminal(subtask.status?.phase) || !subtask.status?.nodeName || !nodes.has(subtask.status.nodeName)) continue;
+      if (isTerminal(subtask.status?.phase)) continue;
+      const nodeName = subtask.status?.nodeName;
+      let elapsed = 0;
+      if (nodeName) {
+        if (!nodes.has(nodeName)) continue;
+        elapsed = subtask.status?.startTime ? (nowMs - Date.parse(subtask.status.startTime)) / 1000 : 0;
+      } else if (!waitsFor(state, subtask)) {
+        continue;
+      }
       const prediction = deps.predictor.predict({ taskType: subtask.spec.taskType, params: subtask.spec.params ?? {}, hardware: { type: state.hardware === 'gpu' ? 'gpu' : 'cpu' } });
-      const elapsed = subtask.status.startTime ? (nowMs - Date.parse(subtask.status.startTime)) / 1000 : 0;
       const remaining = Math.max(0, prediction.executionSeconds - elapsed);
       const resources = subtask.spec.resources;
       work.cpuSeconds += (resources?.cpu !== undefined ? parseQuantity(resources.cpu) : prediction.cpu) * remaining;
@@ -184,6 +195,15 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
       work.gpuSeconds += (resources?.gpu ?? 0) * remaining;
     }
     return work;
+  }
+
+  /** A subtask not yet placed whose hardware this pool offers. */
+  function waitsFor(state: PoolState, subtask: Subtask): boolean {
+    if (subtask.status?.phase !== 'Pending' || !subtask.status?.attempts) return false;
+    const hardware = subtask.spec.hardware;
+    const wantsGpu = hardware?.type === 'gpu' || (subtask.spec.resources?.gpu ?? 0) > 0;
+    if (wantsGpu !== (state.hardware === 'gpu')) return false;
+    return !hardware?.gpuProduct || hardware.gpuProduct === state.gpuProduct;
   }
 
   async function credentialsOf(pool: WorkerPool): Promise<Credentials | undefined> {

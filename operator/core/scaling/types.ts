@@ -56,11 +56,21 @@ export interface PendingWork {
   largest: Amounts;
 }
 
-/** Work the predictor expects to arrive or remain within the horizon, in resource-seconds. */
+/**
+ * Work the predictor expects to arrive or remain within the horizon, in resource-seconds: the
+ * remaining time of running subtasks and the predicted time of queued ones, each times its
+ * request (plus any arrivals it expects).
+ */
 export interface PredictedWork {
   cpuSeconds: number;
   gpuSeconds: number;
   memoryByteSeconds: number;
+  /**
+   * The most of each resource this work could use at once (e.g. the requests of the subtasks it
+   * expects, summed). Omitted: what runs and is pending now, so the pool is never sized beyond
+   * what the known work can fill.
+   */
+  concurrency?: Partial<Amounts>;
 }
 
 export interface ScalingDecision {

@@ -1,0 +1,486 @@
+// The autoscaler's policy: one pool's state, its pending and predicted work → a ScalingDecision
+// (pure, deterministic: no clock, no I/O; `now` is passed in).
+//
+// Two policies, chosen by spec.scaling.predictive:
+//
+// - threshold (predictive: false), the algorithm of the system this operator replaces, kept as
+//   the baseline: utilization is the highest of cpu, memory and gpu requested over allocatable on
+//   the ready nodes. Above scaleUpThreshold, or with any pending work, the pool grows until the
+//   requested plus pending resources would sit at targetUtilization; below scaleDownThreshold it
+//   shrinks toward targetUtilization by removing nodes without pods of ours. Every action starts
+//   a cooldown during which nothing else happens.
+//
+// - predictive (predictive: true): sizes the pool for the work rather than for the moment. The
+//   work known now (running and pending) could use at most `requested + pending` at once; the
+//   predictor says how many resource-seconds it (and whatever it expects) amounts to over the
+//   horizon, so `predicted ÷ horizonSeconds` is what finishing it within the horizon takes on
+//   average. The pool is sized for targetUtilization over the time the capacity is billed: the
+//   horizon plus the scaleDownIdleSeconds a node must then sit idle before it may go (see
+//   predictiveNeed), and never beyond what the work can use at once. Pending work that a new
+//   node can run is acted on at once, even in cooldown: a cooldown damps reactions to noisy
+//   utilization, while unplaceable subtasks are demand that only waits longer for every interval
+//   skipped, and launches under way are counted, so repeated evaluations do not launch twice for
+//   the same work. It shrinks only by nodes idle for scaleDownIdleSeconds without pods of ours,
+//   never while pending work waits, never within the cooldown, and never below the capacity the
+//   predicted work wants: growth only for work that is there, removal only of capacity that
+//   stayed unused, the hysteresis that keeps it from flapping.
+//
+// Both: a static pool is never scaled; nodes never exceed maxNodes nor cost above
+// maxCostPerHour (counting nodes still draining and launches not yet registered, all of which
+// are billed); minNodes counts the nodes that stay (not draining) plus launches; a node with pods
+// of ours is never removed; pending work whose largest request exceeds a new node is reported,
+// not scaled for.
+import { formatBytes } from '../placement/quantity.js';
+import type { Amounts, PendingWork, PoolNodeState, PoolState, PredictedWork, ScalingDecision } from './types.js';
+
+const RESOURCES = ['cpu', 'memoryBytes', 'gpu'] as const;
+/** One of the resources scaling weighs. */
+export type ScalingResource = (typeof RESOURCES)[number];
+type Resource = ScalingResource;
+const EPSILON = 1e-9;
+const ZERO_AMOUNTS: Readonly<Amounts> = Object.freeze({ cpu: 0, memoryBytes: 0, gpu: 0 });
+
+// ---------------------------------------------------------------------------------------------
+// Small arithmetic over Amounts.
+
+function amounts(of: (resource: Resource) => number): Amounts {
+  return { cpu: of('cpu'), memoryBytes: of('memoryBytes'), gpu: of('gpu') };
+}
+
+function sum(list: Iterable<Readonly<Amounts>>): Amounts {
+  const total = { ...ZERO_AMOUNTS };
+  for (const item of list) for (const resource of RESOURCES) total[resource] += item[resource];
+  return total;
+}
+
+/** Whether `request` fits in `capacity` on every resource. */
+export function fitsIn(request: Readonly<Amounts>, capacity: Readonly<Amounts>): boolean {
+  return RESOURCES.every((resource) => request[resource] <= capacity[resource] + EPSILON);
+}
+
+/** "cpu 2.5, memory 4Gi, gpu 1", leaving out what is zero; "nothing" when all are. */
+export function describeAmounts(of: Partial<Amounts>): string {
+  const parts: string[] = [];
+  if ((of.cpu ?? 0) > 0) parts.push(`cpu ${round(of.cpu!, 2)}`);
+  if ((of.memoryBytes ?? 0) > 0) parts.push(`memory ${formatBytes(of.memoryBytes!)}`);
+  if ((of.gpu ?? 0) > 0) parts.push(`gpu ${round(of.gpu!, 2)}`);
+  return parts.length > 0 ? parts.join(', ') : 'nothing';
+}
+
+function round(value: number, digits: number): number {
+  return Number(value.toFixed(digits));
+}
+
+const plural = (count: number, one: string, many = `${one}s`) => `${count} ${count === 1 ? one : many}`;
+
+// ---------------------------------------------------------------------------------------------
+// What the pool is made of.
+
+/** Nodes that stay: not draining. Draining nodes are on their way out and take no new work. */
+function stayingNodes(pool: PoolState): PoolNodeState[] {
+  return pool.nodes.filter((node) => node.draining !== true);
+}
+
+/** Nodes billed now or soon: every node (draining ones too) and every launch under way. */
+export function billedNodeCount(pool: PoolState): number {
+  return pool.nodes.length + pool.pendingLaunches;
+}
+
+/** Nodes the pool will have once draining finishes and launches register: what minNodes counts. */
+export function stayingNodeCount(pool: PoolState): number {
+  return stayingNodes(pool).length + pool.pendingLaunches;
+}
+
+/** The most nodes the pool may bill at once: maxNodes, and maxCostPerHour ÷ costPerNodeHour. */
+export function nodeLimit(pool: PoolState): number {
+  const byCost = pool.maxCostPerHour !== undefined && pool.costPerNodeHour > 0 ? Math.floor(pool.maxCostPerHour / pool.costPerNodeHour + EPSILON) : Number.POSITIVE_INFINITY;
+  return Math.max(0, Math.min(pool.maxNodes, byCost));
+}
+
+/**
+ * Requested over allocatable on the ready nodes that stay, per resource and the highest of them;
+ * undefined when there is no such node. A resource the nodes do not offer counts 0.
+ */
+export function poolUtilization(pool: PoolState): (Amounts & { max: number }) | undefined {
+  const ready = stayingNodes(pool).filter((node) => node.ready);
+  if (ready.length === 0) return undefined;
+  const allocatable = sum(ready.map((node) => node.allocatable));
+  const requested = sum(ready.map((node) => node.requested));
+  const share = amounts((resource) => (allocatable[resource] > 0 ? requested[resource] / allocatable[resource] : 0));
+  return { ...share, max: Math.max(share.cpu, share.memoryBytes, share.gpu) };
+}
+
+/** Resources requested on the nodes that stay (pods on draining nodes leave with them). */
+function requestedOnStaying(pool: PoolState): Amounts {
+  return sum(stayingNodes(pool).map((node) => node.requested));
+}
+
+/** What a node offers, or will: its allocatable once reported, else one new node's shape. */
+function nodeCapacity(pool: PoolState, node: PoolNodeState): Amounts {
+  return RESOURCES.some((resource) => node.allocatable[resource] > 0) ? node.allocatable : pool.nodeShape;
+}
+
+/** Capacity of the nodes that stay, ready or joining, plus the launches under way. */
+function comingCapacity(pool: PoolState): Amounts {
+  const nodes = sum(stayingNodes(pool).map((node) => nodeCapacity(pool, node)));
+  return amounts((resource) => nodes[resource] + pool.pendingLaunches * pool.nodeShape[resource]);
+}
+
+/** New nodes of the pool's shape that bring `capacity` up to `wanted` on every resource. */
+function nodesToReach(pool: PoolState, wanted: Readonly<Amounts>, capacity: Readonly<Amounts>): number {
+  let count = 0;
+  for (const resource of RESOURCES) {
+    const deficit = wanted[resource] - capacity[resource];
+    if (deficit <= EPSILON || pool.nodeShape[resource] <= 0) continue;
+    count = Math.max(count, Math.ceil(deficit / pool.nodeShape[resource] - EPSILON));
+  }
+  return count;
+}
+
+/** Whether any pending work exists that one new node of this pool could run. */
+export function pendingHelpable(pool: PoolState, pending: PendingWork | undefined): boolean {
+  return pending !== undefined && pending.subtasks > 0 && fitsIn(pending.largest, pool.nodeShape);
+}
+
+function unhelpableNote(pool: PoolState, pending: PendingWork | undefined): string | undefined {
+  if (pending === undefined || pending.subtasks <= 0 || fitsIn(pending.largest, pool.nodeShape)) return undefined;
+  const over = RESOURCES.filter((resource) => pending.largest[resource] > pool.nodeShape[resource] + EPSILON);
+  const asked = describeAmounts(amounts((resource) => (over.includes(resource) ? pending.largest[resource] : 0)));
+  const offered = over.map((resource) => describeAmounts({ [resource]: pool.nodeShape[resource] }).replace(/^nothing$/, `no ${resource === 'memoryBytes' ? 'memory' : resource}`));
+  return `${plural(pending.subtasks, 'pending subtask')} cannot be helped by this pool: the largest request (${asked}) exceeds a new node's (${offered.join(', ') || 'nothing'}), so the pool does not scale for it`;
+}
+
+/**
+ * Nodes that may be removed, best first: staying nodes without pods of ours (and, when
+ * `minIdleSeconds` is given, idle at least that long), not-ready ones first (they serve nothing),
+ * then the longest idle, the least requested (pods not ours), and by name.
+ */
+function removable(pool: PoolState, minIdleSeconds: number | undefined, readyOnly: boolean): PoolNodeState[] {
+  const requestedShare = (node: PoolNodeState) => Math.max(...RESOURCES.map((resource) => (node.allocatable[resource] > 0 ? node.requested[resource] / node.allocatable[resource] : 0)));
+  return stayingNodes(pool)
+    .filter((node) => node.ourPods === 0 && (!readyOnly || node.ready) && (minIdleSeconds === undefined || node.idleSeconds >= minIdleSeconds))
+    .sort(
+      (a, b) =>
+        Number(a.ready) - Number(b.ready) ||
+        b.idleSeconds - a.idleSeconds ||
+        requestedShare(a) - requestedShare(b) ||
+        (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+    );
+}
+
+/**
+ * Takes candidates in order while the remaining capacity still covers `keep` on every resource
+ * and the pool keeps minNodes; at most `most` of them.
+ */
+function pickRemovals(pool: PoolState, candidates: readonly PoolNodeState[], keep: Readonly<Amounts>, most: number): PoolNodeState[] {
+  const chosen: PoolNodeState[] = [];
+  const capacity = comingCapacity(pool);
+  let staying = stayingNodeCount(pool);
+  for (const node of candidates) {
+    if (chosen.length >= most || staying - 1 < pool.minNodes) break;
+    const left = amounts((resource) => capacity[resource] - nodeCapacity(pool, node)[resource]);
+    if (!fitsIn(keep, left)) continue;
+    chosen.push(node);
+    for (const resource of RESOURCES) capacity[resource] = left[resource];
+    staying -= 1;
+  }
+  return chosen;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decisions.
+
+interface Context {
+  pool: PoolState;
+  now: number;
+  predictedDemand: ScalingDecision['predictedDemand'];
+}
+
+function decision(context: Context, action: ScalingDecision['action'], reason: string, count = 0, nodeNames: string[] = []): ScalingDecision {
+  const { pool } = context;
+  return {
+    action,
+    reason,
+    count,
+    nodeNames,
+    requirements: action === 'scale_up' ? { ...pool.nodeShape, ...(pool.gpuProduct ? { gpuProduct: pool.gpuProduct } : {}) } : {},
+    workerType: pool.hardware,
+    provider: pool.provider,
+    predictedDemand: context.predictedDemand,
+    time: context.now,
+  };
+}
+
+function withNote(reason: string, note: string | undefined): string {
+  return note ? `${reason}; ${note}` : reason;
+}
+
+function limitWords(pool: PoolState, limit: number): string {
+  const byCost = pool.maxCostPerHour !== undefined && pool.costPerNodeHour > 0 && limit < pool.maxNodes;
+  return byCost ? `maxCostPerHour ${pool.maxCostPerHour} allows ${plural(limit, 'node')} at ${pool.costPerNodeHour}/h` : `maxNodes ${pool.maxNodes}`;
+}
+
+/** Up to `wanted` new nodes within the limit, or maintain at the limit; `why` starts the reason. */
+function grow(context: Context, wanted: number, why: string, sizing: string, note: string | undefined): ScalingDecision {
+  const { pool } = context;
+  const limit = nodeLimit(pool);
+  const room = Math.max(0, limit - billedNodeCount(pool));
+  const count = Math.min(wanted, room);
+  if (count <= 0) {
+    return decision(context, 'maintain', withNote(`${why}, but the pool is at its limit: ${plural(billedNodeCount(pool), 'node')}, ${limitWords(pool, limit)}`, note));
+  }
+  const capped = count < wanted ? ` (${wanted} wanted; ${limitWords(pool, limit)})` : '';
+  return decision(context, 'scale_up', withNote(`${why}: adding ${plural(count, 'node')} of ${describeAmounts(pool.nodeShape)}${sizing}${capped}`, note), count);
+}
+
+function cooldownLeft(pool: PoolState, now: number): number {
+  if (pool.lastScaleAt === undefined) return 0;
+  return Math.max(0, pool.scaling.cooldownSeconds - (now - pool.lastScaleAt));
+}
+
+/** Bounds first, whatever the policy or cooldown: below minNodes, or above maxNodes or the cost cap. */
+function boundsDecision(context: Context, note: string | undefined): ScalingDecision | undefined {
+  const { pool } = context;
+  const staying = stayingNodeCount(pool);
+  if (staying < pool.minNodes) {
+    const room = nodeLimit(pool) - billedNodeCount(pool);
+    if (room > 0) return grow(context, pool.minNodes - staying, `${plural(staying, 'node')} (counting launches) is below minNodes ${pool.minNodes}`, '', note);
+  }
+  const limit = nodeLimit(pool);
+  if (staying > limit) {
+    const chosen = pickRemovals(pool, removable(pool, undefined, false), ZERO_AMOUNTS, staying - limit);
+    if (chosen.length > 0) {
+      return decision(
+        context,
+        'scale_down',
+        withNote(`${plural(staying, 'node')} exceed the limit (${limitWords(pool, limit)}): removing ${plural(chosen.length, 'node')} without pods of ours (${chosen.map((node) => node.name).join(', ')})`, note),
+        chosen.length,
+        chosen.map((node) => node.name),
+      );
+    }
+  }
+  return undefined;
+}
+
+function thresholdDecision(pool: PoolState, pending: PendingWork | undefined, now: number): ScalingDecision {
+  const helpable = pendingHelpable(pool, pending);
+  const note = unhelpableNote(pool, pending);
+  const requested = requestedOnStaying(pool);
+  const demand = helpable ? amounts((resource) => requested[resource] + pending!.total[resource]) : requested;
+  const context: Context = { pool, now, predictedDemand: { ...demand, ...(pending ? { subtasks: pending.subtasks } : {}) } };
+  const bounds = boundsDecision(context, note);
+  if (bounds) return bounds;
+  const waiting = cooldownLeft(pool, now);
+  if (waiting > 0) return decision(context, 'maintain', withNote(`cooldown: ${round(waiting, 0)} s left of ${pool.scaling.cooldownSeconds} s after the last action`, note));
+
+  const utilization = poolUtilization(pool);
+  const target = Math.max(pool.scaling.targetUtilization, EPSILON);
+  const capacity = comingCapacity(pool);
+  const wanted = amounts((resource) => demand[resource] / target);
+  const utilizationWords = utilization ? `utilization ${round(utilization.max, 2)}` : 'no ready nodes';
+  if (helpable || (utilization !== undefined && utilization.max > pool.scaling.scaleUpThreshold)) {
+    let count = nodesToReach(pool, wanted, capacity);
+    const coming = pool.pendingLaunches + stayingNodes(pool).filter((node) => !node.ready).length;
+    // Pending work that the free pieces of capacity cannot hold still needs a node.
+    if (helpable && count === 0 && coming === 0) count = 1;
+    const why = helpable
+      ? `${plural(pending!.subtasks, 'pending subtask')} need ${describeAmounts(pending!.total)}; ${utilizationWords}`
+      : `${utilizationWords} > ${pool.scaling.scaleUpThreshold}`;
+    if (count === 0) return decision(context, 'maintain', withNote(`${why}; ${plural(coming, 'node')} already coming cover it`, note));
+    return grow(context, count, why, `, for utilization ${pool.scaling.targetUtilization}`, note);
+  }
+  if (utilization !== undefined && utilization.max < pool.scaling.scaleDownThreshold) {
+    const chosen = pickRemovals(pool, removable(pool, undefined, true), wanted, Number.POSITIVE_INFINITY);
+    if (chosen.length > 0) {
+      return decision(
+        context,
+        'scale_down',
+        withNote(`${utilizationWords} < ${pool.scaling.scaleDownThreshold}: removing ${plural(chosen.length, 'node')} without pods of ours (${chosen.map((node) => node.name).join(', ')}), toward utilization ${pool.scaling.targetUtilization}`, note),
+        chosen.length,
+        chosen.map((node) => node.name),
+      );
+    }
+    return decision(context, 'maintain', withNote(`${utilizationWords} < ${pool.scaling.scaleDownThreshold}, but no node can go (pods of ours, minNodes ${pool.minNodes}, or needed for utilization ${pool.scaling.targetUtilization})`, note));
+  }
+  return decision(context, 'maintain', withNote(utilization ? `${utilizationWords} within ${pool.scaling.scaleDownThreshold}–${pool.scaling.scaleUpThreshold}` : 'no ready nodes and no pending work', note));
+}
+
+/**
+ * The predictive policy's view of the work, per resource:
+ * - `ceiling`: the most the work can use at once: what runs plus what is pending (or
+ *   predicted.concurrency, when the predictor expects more).
+ * - `need`: what finishing the predicted work within the horizon takes on average, predicted
+ *   resource-seconds ÷ horizonSeconds, at most the ceiling (the ceiling itself without a
+ *   prediction).
+ * - `wanted`: the capacity to have, at targetUtilization over the time that capacity is billed.
+ *   Capacity sized for the horizon is billed for the horizon and then, by the scale-down rule, for
+ *   at least scaleDownIdleSeconds more before it can go; so the predicted work is spread over
+ *   horizonSeconds + scaleDownIdleSeconds: wanted = predicted ÷ ((horizon + idle) × target),
+ *   at most the ceiling (capacity beyond what the work can use at once serves nothing). With
+ *   scaleDownIdleSeconds 0 this is need ÷ targetUtilization.
+ *
+ * What runs now is no floor of `need`: its remaining resource-seconds are part of the prediction,
+ * and the capacity it holds is there already (and never removed). Flooring at the requested
+ * resources would size each evaluation for `requested ÷ targetUtilization`, which grows as new
+ * nodes fill: a ratchet to the size of the whole queue rather than of the work.
+ */
+export function predictiveNeed(pool: PoolState, pending: PendingWork | undefined, predicted: PredictedWork | undefined): { ceiling: Amounts; need: Amounts; wanted: Amounts } {
+  const requested = requestedOnStaying(pool);
+  const helpable = pendingHelpable(pool, pending);
+  const concurrency = predicted?.concurrency ?? {};
+  const ceiling = amounts((resource) => Math.max(requested[resource] + (helpable ? pending!.total[resource] : 0), concurrency[resource] ?? 0));
+  const horizon = pool.scaling.horizonSeconds;
+  if (!predicted || horizon <= 0) return { ceiling, need: ceiling, wanted: ceiling };
+  const work: Amounts = { cpu: predicted.cpuSeconds, memoryBytes: predicted.memoryByteSeconds, gpu: predicted.gpuSeconds };
+  const billed = (horizon + pool.scaling.scaleDownIdleSeconds) * Math.max(pool.scaling.targetUtilization, EPSILON);
+  return {
+    ceiling,
+    need: amounts((resource) => Math.min(ceiling[resource], Math.max(0, work[resource]) / horizon)),
+    wanted: amounts((resource) => Math.min(ceiling[resource], Math.max(0, work[resource]) / billed)),
+  };
+}
+
+function predictiveDecision(pool: PoolState, pending: PendingWork | undefined, predicted: PredictedWork | undefined, now: number): ScalingDecision {
+  const helpable = pendingHelpable(pool, pending);
+  const note = unhelpableNote(pool, pending);
+  const { need, wanted } = predictiveNeed(pool, pending, predicted);
+  const context: Context = { pool, now, predictedDemand: { ...need, ...(pending ? { subtasks: pending.subtasks } : {}) } };
+  const bounds = boundsDecision(context, note);
+  if (bounds) return bounds;
+
+  const capacity = comingCapacity(pool);
+  const horizon = pool.scaling.horizonSeconds;
+  const sizing =
+    predicted && horizon > 0
+      ? `, sized for utilization ${pool.scaling.targetUtilization} over the ${horizon} s horizon and the ${pool.scaling.scaleDownIdleSeconds} s a node idles before it can go`
+      : `, for the pending work (no prediction)`;
+  const predictedWords = predicted && horizon > 0 ? `; the work averages ${describeAmounts(need)} over the next ${horizon} s` : '';
+  const waiting = cooldownLeft(pool, now);
+  let count = nodesToReach(pool, wanted, capacity);
+  // Pending work with no node there or coming gets one, whatever the prediction says (a
+  // predictor that does not see queued work must not leave it waiting forever).
+  if (helpable && count === 0 && stayingNodes(pool).length === 0 && pool.pendingLaunches === 0) count = 1;
+  if (helpable) {
+    const why = `${plural(pending!.subtasks, 'pending subtask')} need ${describeAmounts(pending!.total)}${predictedWords}`;
+    if (count > 0) return grow(context, count, why, sizing, note);
+    return decision(context, 'maintain', withNote(`${why}; the nodes there and coming (${describeAmounts(capacity)}) suffice, the rest queues`, note));
+  }
+  if (waiting > 0) return decision(context, 'maintain', withNote(`cooldown: ${round(waiting, 0)} s left of ${pool.scaling.cooldownSeconds} s after the last action`, note));
+  // Without pending work, grow only when the predicted work would push the nodes past the
+  // scale-up threshold (work the predictor expects beyond what runs now: predicted.concurrency).
+  const projected = Math.max(...RESOURCES.map((resource) => (capacity[resource] > 0 ? need[resource] / capacity[resource] : need[resource] > EPSILON ? Number.POSITIVE_INFINITY : 0)));
+  if (count > 0 && projected > pool.scaling.scaleUpThreshold) {
+    return grow(context, count, `the predicted work would use ${round(Math.min(projected, 99), 2)} of the pool${predictedWords}`, sizing, note);
+  }
+  const idleEnough = removable(pool, pool.scaling.scaleDownIdleSeconds, true);
+  const chosen = pickRemovals(pool, idleEnough, wanted, Number.POSITIVE_INFINITY);
+  if (chosen.length > 0) {
+    return decision(
+      context,
+      'scale_down',
+      withNote(
+        `${plural(chosen.length, 'node')} idle ≥ ${pool.scaling.scaleDownIdleSeconds} s without pods of ours and not needed by the known or predicted work (${describeAmounts(need)}): removing ${chosen.map((node) => node.name).join(', ')}`,
+        note,
+      ),
+      chosen.length,
+      chosen.map((node) => node.name),
+    );
+  }
+  const idleWords = idleEnough.length > 0 ? `${plural(idleEnough.length, 'idle node')} kept for the work or minNodes ${pool.minNodes}` : `no node idle ≥ ${pool.scaling.scaleDownIdleSeconds} s`;
+  return decision(context, 'maintain', withNote(`the pool covers the work (${describeAmounts(need)}${predicted && horizon > 0 ? ` on average over ${horizon} s` : ''}); ${idleWords}`, note));
+}
+
+/**
+ * What the autoscaler does with one pool now: grow, shrink (naming the nodes) or maintain, with a
+ * reason. `pending` is the work waiting for a node of this pool's kind; `predicted` the
+ * predictor's resource-seconds over the horizon (used by the predictive policy only).
+ */
+export function decideScaling(pool: PoolState, pending: PendingWork | undefined, predicted: PredictedWork | undefined, now: number): ScalingDecision {
+  if (pool.provider === 'static') {
+    const context: Context = { pool, now, predictedDemand: pending ? { subtasks: pending.subtasks } : {} };
+    return decision(context, 'maintain', 'static pool: its nodes are selected by label, never scaled');
+  }
+  return pool.scaling.predictive ? predictiveDecision(pool, pending, predicted, now) : thresholdDecision(pool, pending, now);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Choosing among pools, and checking decisions.
+
+/**
+ * The resource the demand is short of: gpu when it asks for GPUs; otherwise cpu or memory,
+ * whichever it needs more of relative to what the candidates' nodes offer (ties: cpu).
+ */
+export function shortResource(pending: PendingWork, candidates: readonly PoolState[]): Resource {
+  if (pending.total.gpu > 0 || pending.largest.gpu > 0) return 'gpu';
+  const offered = sum(candidates.map((pool) => pool.nodeShape));
+  const share = (resource: Resource) => (offered[resource] > 0 ? pending.total[resource] / offered[resource] : pending.total[resource] > 0 ? Number.POSITIVE_INFINITY : 0);
+  return share('memoryBytes') > share('cpu') ? 'memoryBytes' : 'cpu';
+}
+
+/** $/h for one unit of `resource` on a new node of the pool (e.g. $/GPU-hour); Infinity if none. */
+export function unitCost(pool: PoolState, resource: Resource): number {
+  return pool.nodeShape[resource] > 0 ? pool.costPerNodeHour / pool.nodeShape[resource] : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * Among pools that match the demand, the one to grow: only pools that can (not static, a new
+ * node holds the largest request, room under maxNodes and the cost cap), the cheapest per unit
+ * of the resource the demand is short of ($/GPU-hour for GPU work, $/core-hour for CPU work),
+ * ties by name. Undefined when none can.
+ */
+export function choosePool(candidates: PoolState[], pending: PendingWork): PoolState | undefined {
+  const able = candidates.filter((pool) => pool.provider !== 'static' && fitsIn(pending.largest, pool.nodeShape) && billedNodeCount(pool) < nodeLimit(pool));
+  if (able.length === 0) return undefined;
+  const resource = shortResource(pending, able);
+  const priced = able.filter((pool) => Number.isFinite(unitCost(pool, resource)));
+  return priced.sort((a, b) => unitCost(a, resource) - unitCost(b, resource) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))[0];
+}
+
+/**
+ * What is wrong with a decision for a pool, as sentences (empty: nothing). Checks the bounds every
+ * decision must keep: counts match node names, new nodes stay within maxNodes and
+ * maxCostPerHour, removals name distinct staying nodes without pods of ours and keep minNodes,
+ * a static pool never scales.
+ */
+export function decisionViolations(pool: PoolState, decision: ScalingDecision): string[] {
+  const problems: string[] = [];
+  if (!Number.isInteger(decision.count) || decision.count < 0) problems.push(`count ${decision.count} is not a whole number ≥ 0`);
+  if (decision.workerType !== pool.hardware) problems.push(`workerType ${decision.workerType} is not the pool's ${pool.hardware}`);
+  if (decision.provider !== pool.provider) problems.push(`provider ${decision.provider} is not the pool's ${pool.provider}`);
+  if (decision.reason.trim() === '') problems.push('no reason');
+  if (pool.provider === 'static' && decision.action !== 'maintain') problems.push('a static pool is never scaled');
+  switch (decision.action) {
+    case 'maintain':
+      if (decision.count !== 0 || decision.nodeNames.length !== 0) problems.push('maintain names no nodes and counts 0');
+      break;
+    case 'scale_up': {
+      if (decision.count < 1) problems.push('scale_up adds at least one node');
+      if (decision.nodeNames.length !== 0) problems.push('scale_up names no nodes (they do not exist yet)');
+      const after = billedNodeCount(pool) + decision.count;
+      if (after > pool.maxNodes) problems.push(`${after} nodes exceed maxNodes ${pool.maxNodes}`);
+      if (pool.maxCostPerHour !== undefined && after * pool.costPerNodeHour > pool.maxCostPerHour + EPSILON) {
+        problems.push(`${after} nodes cost ${after * pool.costPerNodeHour}/h, above maxCostPerHour ${pool.maxCostPerHour}`);
+      }
+      break;
+    }
+    case 'scale_down': {
+      if (decision.count < 1) problems.push('scale_down removes at least one node');
+      if (decision.nodeNames.length !== decision.count) problems.push(`count ${decision.count} but ${decision.nodeNames.length} node names`);
+      if (new Set(decision.nodeNames).size !== decision.nodeNames.length) problems.push('a node is named twice');
+      for (const name of decision.nodeNames) {
+        const node = pool.nodes.find((candidate) => candidate.name === name);
+        if (!node) problems.push(`${name} is not a node of the pool`);
+        else if (node.draining === true) problems.push(`${name} is already draining`);
+        else if (node.ourPods > 0) problems.push(`${name} runs ${node.ourPods} pods of ours`);
+      }
+      if (stayingNodeCount(pool) - decision.count < pool.minNodes) problems.push(`removing ${decision.count} leaves fewer than minNodes ${pool.minNodes}`);
+      break;
+    }
+  }
+  return problems;
+}
+
+/** Whether the decision keeps every bound (see decisionViolations for what is wrong). */
+export function decisionInvariantsHold(pool: PoolState, decision: ScalingDecision): boolean {
+  return decisionViolations(pool, decision).length === 0;
+}

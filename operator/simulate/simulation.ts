@@ -1,0 +1,527 @@
+// A virtual-clock discrete-event simulation of WorkerPools under a workload trace, driving the
+// same decideScaling the operator runs (pure: no real time, no I/O, deterministic).
+//
+// The model:
+// - Each trace row is a task whose subtasks all arrive at arrival_s and queue, first in first
+//   out, for the pool of their hardware (one CPU pool, one GPU pool).
+// - A FIFO placer puts the head of each queue on the fullest ready node with room for it (bin
+//   packing, so nodes empty out and can go), then the next, and stops at the first that fits
+//   nowhere: strict arrival order, as a queue of pods would be bound.
+// - A subtask holds its cpu, memory and GPUs for seconds_per_subtask, then frees them.
+// - Every intervalSeconds each pool's autoscaler runs decideScaling. A scale_up launches nodes
+//   that become ready provisionSeconds later (counted meanwhile as pendingLaunches); a scale_down
+//   removes the named nodes at once (they hold no subtasks: decideScaling never names such).
+//   Every decision is checked with decisionViolations; a violation stops the simulation.
+// - Nodes are billed from launch to removal; the simulation runs until the work is done and the
+//   pools have shrunk back to minNodes, so the idle tail each policy leaves is billed too.
+// - What the predictive policy is told (PredictedWork): the remaining resource-seconds of the
+//   subtasks running and queued now, exactly: what a perfect predictor of durations would say
+//   about work that has already arrived. Nothing about future arrivals.
+import { parseQuantity } from '../core/placement/quantity.js';
+import {
+  decideScaling,
+  decisionViolations,
+  type Amounts,
+  type PendingWork,
+  type PoolNodeState,
+  type PoolState,
+  type PredictedWork,
+  type ScalingAction,
+  type ScalingDecision,
+} from '../core/scaling/index.js';
+import { workerPoolSpecSchema, type WorkerPoolSpecInput } from '../api/workerpool.js';
+import { columnOf, TraceError, type TraceTask } from './trace.js';
+
+export const POLICIES = ['predictive', 'threshold'] as const;
+export type Policy = (typeof POLICIES)[number];
+
+const GI = 2 ** 30;
+const EPSILON = 1e-9;
+
+/** One simulated pool: a WorkerPool's spec as the API defaults it, and its trace hardware. */
+export interface SimulatedPool {
+  /** Trace rows of this hardware go to this pool. */
+  serves: 'cpu' | 'gpu';
+  state: Omit<PoolState, 'nodes' | 'pendingLaunches' | 'lastScaleAt'>;
+  intervalSeconds: number;
+}
+
+export interface SimulationOptions {
+  /** Seconds from launching a node to its being ready. Default 60. */
+  provisionSeconds?: number;
+  /** The pools; default defaultPools(policy). */
+  pools?: SimulatedPool[];
+  /** Stop (with an error) if the work is not done this long after the last arrival. Default a week. */
+  maxSecondsAfterLastArrival?: number;
+  /** Called with every decision and what it was decided from (for tests and tracing). */
+  onDecision?: (step: { state: PoolState; pending: PendingWork | undefined; predicted: PredictedWork; decision: ScalingDecision }) => void;
+}
+
+export interface PoolSummary {
+  name: string;
+  nodeHours: number;
+  cost: number;
+  peakNodes: number;
+  scaleUps: number;
+  scaleDowns: number;
+  directionChanges: number;
+}
+
+export interface SimulationResult {
+  policy: Policy;
+  /** Node-hours billed, all pools: each node from launch to removal. */
+  nodeHours: number;
+  /** nodeHours priced by each pool's costPerNodeHour. */
+  cost: number;
+  /** Last subtask completion − first arrival, seconds. */
+  makespanSeconds: number;
+  /** Mean over subtasks of start − arrival, seconds. */
+  meanWaitSeconds: number;
+  /** Times a pool's action switched between scale_up and scale_down (maintain ignored), all pools. */
+  directionChanges: number;
+  subtasks: number;
+  /** When the simulation ended: the last pool back at minNodes, seconds. */
+  endSeconds: number;
+  pools: PoolSummary[];
+}
+
+/** The pool a WorkerPool spec describes, with every default the API would fill in. */
+export function simulatedPool(name: string, spec: WorkerPoolSpecInput, serves: 'cpu' | 'gpu', predictive: boolean): SimulatedPool {
+  const parsed = workerPoolSpecSchema.parse(spec);
+  const node = parsed.provider.kwok?.node;
+  if (!node) throw new Error(`pool ${name}: the simulator needs a kwok provider to know the node shape`);
+  const { intervalSeconds, ...scaling } = parsed.scaling;
+  return {
+    serves,
+    intervalSeconds,
+    state: {
+      name,
+      hardware: parsed.hardware.type,
+      ...(parsed.hardware.gpuProduct ? { gpuProduct: parsed.hardware.gpuProduct } : {}),
+      provider: 'kwok',
+      nodeShape: { cpu: parseQuantity(node.cpu), memoryBytes: parseQuantity(node.memory), gpu: node.gpu ?? 0 },
+      minNodes: parsed.minNodes,
+      maxNodes: parsed.maxNodes,
+      costPerNodeHour: parsed.costPerNodeHour ?? 0,
+      ...(parsed.maxCostPerHour !== undefined ? { maxCostPerHour: parsed.maxCostPerHour } : {}),
+      scaling: { ...scaling, predictive },
+    },
+  };
+}
+
+/**
+ * One CPU pool (8 cores, 32Gi, $0.40/h) and one GPU pool (8 cores, 32Gi, one A10G, $1.20/h),
+ * 0 to 50 nodes each, every scaling setting at the API's default but `predictive`.
+ */
+export function defaultPools(policy: Policy): SimulatedPool[] {
+  const predictive = policy === 'predictive';
+  return [
+    simulatedPool('cpu', { provider: { kwok: { node: { cpu: '8', memory: '32Gi' } } }, minNodes: 0, maxNodes: 50, costPerNodeHour: 0.4 }, 'cpu', predictive),
+    simulatedPool(
+      'gpu',
+      { hardware: { type: 'gpu', gpuProduct: 'NVIDIA-A10G', gpuCount: 1 }, provider: { kwok: { node: { cpu: '8', memory: '32Gi', gpu: 1 } } }, minNodes: 0, maxNodes: 50, costPerNodeHour: 1.2 },
+      'gpu',
+      predictive,
+    ),
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The event queue: a binary heap ordered by time, then kind, then insertion.
+
+/** What happens at an instant, in the order handled: capacity frees, nodes join, work arrives, autoscalers run. */
+const Kind = { Finish: 0, Ready: 1, Arrival: 2, Tick: 3 } as const;
+type Kind = (typeof Kind)[keyof typeof Kind];
+
+interface Event {
+  time: number;
+  kind: Kind;
+  seq: number;
+  /** Subtask (Finish), node (Ready), task (Arrival) or pool (Tick) index. */
+  subject: number;
+}
+
+class EventQueue {
+  private heap: Event[] = [];
+  private seq = 0;
+
+  get size(): number {
+    return this.heap.length;
+  }
+
+  push(time: number, kind: Kind, subject: number): void {
+    this.heap.push({ time, kind, subject, seq: this.seq++ });
+    let index = this.heap.length - 1;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (!before(this.heap[index]!, this.heap[parent]!)) break;
+      [this.heap[index], this.heap[parent]] = [this.heap[parent]!, this.heap[index]!];
+      index = parent;
+    }
+  }
+
+  peek(): Event | undefined {
+    return this.heap[0];
+  }
+
+  pop(): Event | undefined {
+    const top = this.heap[0];
+    const last = this.heap.pop();
+    if (top === undefined || last === undefined || this.heap.length === 0) return top;
+    this.heap[0] = last;
+    let index = 0;
+    for (;;) {
+      const left = index * 2 + 1;
+      const right = left + 1;
+      let smallest = index;
+      if (left < this.heap.length && before(this.heap[left]!, this.heap[smallest]!)) smallest = left;
+      if (right < this.heap.length && before(this.heap[right]!, this.heap[smallest]!)) smallest = right;
+      if (smallest === index) break;
+      [this.heap[index], this.heap[smallest]] = [this.heap[smallest]!, this.heap[index]!];
+      index = smallest;
+    }
+    return top;
+  }
+}
+
+function before(a: Event, b: Event): boolean {
+  return a.time !== b.time ? a.time < b.time : a.kind !== b.kind ? a.kind < b.kind : a.seq < b.seq;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The simulation.
+
+interface Subtask {
+  arrival: number;
+  seconds: number;
+  request: Amounts;
+  startedAt?: number;
+  node?: SimNode;
+}
+
+interface SimNode {
+  index: number;
+  name: string;
+  launchedAt: number;
+  readyAt?: number;
+  removed: boolean;
+  requested: Amounts;
+  running: Set<number>;
+  /** When it last ran a subtask (or became ready). */
+  lastBusyAt: number;
+}
+
+interface PoolRuntime {
+  config: SimulatedPool;
+  nodes: SimNode[];
+  queue: number[];
+  queueHead: number;
+  pendingLaunches: number;
+  lastScaleAt?: number;
+  lastDirection?: ScalingAction;
+  nodeSeconds: number;
+  peakNodes: number;
+  scaleUps: number;
+  scaleDowns: number;
+  directionChanges: number;
+  launched: number;
+}
+
+function fits(request: Amounts, node: SimNode, shape: Amounts): boolean {
+  return request.cpu <= shape.cpu - node.requested.cpu + EPSILON && request.memoryBytes <= shape.memoryBytes - node.requested.memoryBytes + EPSILON && request.gpu <= shape.gpu - node.requested.gpu + EPSILON;
+}
+
+function fullness(node: SimNode, shape: Amounts): number {
+  const share = (used: number, of: number) => (of > 0 ? used / of : 0);
+  return Math.max(share(node.requested.cpu, shape.cpu), share(node.requested.memoryBytes, shape.memoryBytes), share(node.requested.gpu, shape.gpu));
+}
+
+/** Runs one policy over a trace; throws a TraceError for a row no node of its pool can hold. */
+export function simulate(tasks: readonly TraceTask[], policy: Policy, options: SimulationOptions = {}): SimulationResult {
+  const provisionSeconds = options.provisionSeconds ?? 60;
+  if (!Number.isFinite(provisionSeconds) || provisionSeconds < 0) throw new Error(`provisionSeconds must be a number ≥ 0, got ${provisionSeconds}`);
+  const configs = options.pools ?? defaultPools(policy);
+  const pools: PoolRuntime[] = configs.map((config) => ({
+    config,
+    nodes: [],
+    queue: [],
+    queueHead: 0,
+    pendingLaunches: 0,
+    nodeSeconds: 0,
+    peakNodes: 0,
+    scaleUps: 0,
+    scaleDowns: 0,
+    directionChanges: 0,
+    launched: 0,
+  }));
+  const poolOf = (hardware: 'cpu' | 'gpu') => pools.findIndex((pool) => pool.config.serves === hardware);
+
+  // Every row must fit one node of its pool, or the work could never finish.
+  for (const task of tasks) {
+    const index = poolOf(task.hardware);
+    if (index < 0) throw new TraceError('trace', task.line, columnOf('hardware'), `no simulated pool serves ${task.hardware} work`);
+    const shape = pools[index]!.config.state.nodeShape;
+    if (task.cpu > shape.cpu + EPSILON) throw new TraceError('trace', task.line, columnOf('cpu'), `${task.cpu} cores exceed a ${task.hardware} node's ${shape.cpu}`);
+    if (task.memoryGiB * GI > shape.memoryBytes + EPSILON) throw new TraceError('trace', task.line, columnOf('memory_gib'), `${task.memoryGiB} GiB exceed a ${task.hardware} node's ${shape.memoryBytes / GI}`);
+    if (task.gpu > shape.gpu + EPSILON) throw new TraceError('trace', task.line, columnOf('gpu'), `${task.gpu} GPUs exceed a ${task.hardware} node's ${shape.gpu}`);
+  }
+
+  const subtasks: Subtask[] = [];
+  const events = new EventQueue();
+  const allNodes: SimNode[] = [];
+  const nodePool: number[] = [];
+  let firstArrival = Number.POSITIVE_INFINITY;
+  let lastArrival = 0;
+  tasks.forEach((task, index) => {
+    events.push(task.arrivalSeconds, Kind.Arrival, index);
+    firstArrival = Math.min(firstArrival, task.arrivalSeconds);
+    lastArrival = Math.max(lastArrival, task.arrivalSeconds);
+  });
+  if (tasks.length === 0) firstArrival = 0;
+  pools.forEach((_, index) => events.push(0, Kind.Tick, index));
+  const totalSubtasks = tasks.reduce((total, task) => total + task.subtasks, 0);
+  let arrivedTasks = 0;
+  let completed = 0;
+  let lastCompletion = firstArrival;
+  let waitSum = 0;
+  const deadline = lastArrival + (options.maxSecondsAfterLastArrival ?? 7 * 24 * 3600);
+
+  const release = (pool: PoolRuntime, node: SimNode, now: number) => {
+    node.removed = true;
+    pool.nodeSeconds += now - node.launchedAt;
+  };
+
+  const place = (pool: PoolRuntime, now: number) => {
+    const shape = pool.config.state.nodeShape;
+    while (pool.queueHead < pool.queue.length) {
+      const id = pool.queue[pool.queueHead]!;
+      const subtask = subtasks[id]!;
+      let best: SimNode | undefined;
+      let bestFullness = -1;
+      for (const node of pool.nodes) {
+        if (node.readyAt === undefined || !fits(subtask.request, node, shape)) continue;
+        const full = fullness(node, shape);
+        if (full > bestFullness + EPSILON) {
+          best = node;
+          bestFullness = full;
+        }
+      }
+      if (!best) break;
+      pool.queueHead += 1;
+      subtask.startedAt = now;
+      subtask.node = best;
+      waitSum += now - subtask.arrival;
+      best.running.add(id);
+      best.requested = { cpu: best.requested.cpu + subtask.request.cpu, memoryBytes: best.requested.memoryBytes + subtask.request.memoryBytes, gpu: best.requested.gpu + subtask.request.gpu };
+      events.push(now + subtask.seconds, Kind.Finish, id);
+    }
+    if (pool.queueHead > 4096 && pool.queueHead * 2 > pool.queue.length) {
+      pool.queue = pool.queue.slice(pool.queueHead);
+      pool.queueHead = 0;
+    }
+  };
+
+  const stateOf = (pool: PoolRuntime, now: number): PoolState => ({
+    ...pool.config.state,
+    nodes: pool.nodes.map(
+      (node): PoolNodeState => ({
+        name: node.name,
+        ready: node.readyAt !== undefined,
+        allocatable: node.readyAt !== undefined ? { ...pool.config.state.nodeShape } : { cpu: 0, memoryBytes: 0, gpu: 0 },
+        requested: { ...node.requested },
+        ourPods: node.running.size,
+        idleSeconds: node.running.size > 0 ? 0 : Math.max(0, now - node.lastBusyAt),
+      }),
+    ),
+    pendingLaunches: pool.pendingLaunches,
+    ...(pool.lastScaleAt !== undefined ? { lastScaleAt: pool.lastScaleAt } : {}),
+  });
+
+  const pendingOf = (pool: PoolRuntime): PendingWork | undefined => {
+    const waiting = pool.queue.length - pool.queueHead;
+    if (waiting === 0) return undefined;
+    const total = { cpu: 0, memoryBytes: 0, gpu: 0 };
+    const largest = { cpu: 0, memoryBytes: 0, gpu: 0 };
+    for (let index = pool.queueHead; index < pool.queue.length; index += 1) {
+      const request = subtasks[pool.queue[index]!]!.request;
+      total.cpu += request.cpu;
+      total.memoryBytes += request.memoryBytes;
+      total.gpu += request.gpu;
+      largest.cpu = Math.max(largest.cpu, request.cpu);
+      largest.memoryBytes = Math.max(largest.memoryBytes, request.memoryBytes);
+      largest.gpu = Math.max(largest.gpu, request.gpu);
+    }
+    return { subtasks: waiting, total, largest };
+  };
+
+  const predictedOf = (pool: PoolRuntime, now: number): PredictedWork => {
+    const work = { cpuSeconds: 0, gpuSeconds: 0, memoryByteSeconds: 0 };
+    const add = (subtask: Subtask, seconds: number) => {
+      work.cpuSeconds += subtask.request.cpu * seconds;
+      work.gpuSeconds += subtask.request.gpu * seconds;
+      work.memoryByteSeconds += subtask.request.memoryBytes * seconds;
+    };
+    for (let index = pool.queueHead; index < pool.queue.length; index += 1) {
+      const subtask = subtasks[pool.queue[index]!]!;
+      add(subtask, subtask.seconds);
+    }
+    for (const node of pool.nodes) {
+      for (const id of node.running) {
+        const subtask = subtasks[id]!;
+        add(subtask, Math.max(0, subtask.startedAt! + subtask.seconds - now));
+      }
+    }
+    return work;
+  };
+
+  const apply = (poolIndex: number, decision: ScalingDecision, now: number) => {
+    const pool = pools[poolIndex]!;
+    if (decision.action === 'maintain') return;
+    if (pool.lastDirection !== undefined && pool.lastDirection !== decision.action) pool.directionChanges += 1;
+    pool.lastDirection = decision.action;
+    pool.lastScaleAt = now;
+    if (decision.action === 'scale_up') {
+      pool.scaleUps += 1;
+      for (let count = 0; count < decision.count; count += 1) {
+        pool.launched += 1;
+        const node: SimNode = {
+          index: allNodes.length,
+          name: `${pool.config.state.name}-${String(pool.launched).padStart(4, '0')}`,
+          launchedAt: now,
+          removed: false,
+          requested: { cpu: 0, memoryBytes: 0, gpu: 0 },
+          running: new Set(),
+          lastBusyAt: now,
+        };
+        allNodes.push(node);
+        nodePool.push(poolIndex);
+        pool.pendingLaunches += 1;
+        events.push(now + provisionSeconds, Kind.Ready, node.index);
+      }
+    } else {
+      pool.scaleDowns += 1;
+      const names = new Set(decision.nodeNames);
+      for (const node of pool.nodes) if (names.has(node.name)) release(pool, node, now);
+      pool.nodes = pool.nodes.filter((node) => !node.removed);
+    }
+    pool.peakNodes = Math.max(pool.peakNodes, pool.nodes.length + pool.pendingLaunches);
+  };
+
+  const settled = () =>
+    arrivedTasks === tasks.length &&
+    completed === totalSubtasks &&
+    pools.every((pool) => pool.pendingLaunches === 0 && pool.nodes.length <= pool.config.state.minNodes);
+
+  let now = 0;
+  while (events.size > 0) {
+    now = events.peek()!.time;
+    if (now > deadline) throw new Error(`the work was not done ${deadline - lastArrival} s after the last arrival (${completed} of ${totalSubtasks} subtasks completed)`);
+    const ticks: number[] = [];
+    while (events.size > 0 && events.peek()!.time === now) {
+      const event = events.pop()!;
+      switch (event.kind) {
+        case Kind.Finish: {
+          const subtask = subtasks[event.subject]!;
+          const node = subtask.node!;
+          node.running.delete(event.subject);
+          node.requested = {
+            cpu: Math.max(0, node.requested.cpu - subtask.request.cpu),
+            memoryBytes: Math.max(0, node.requested.memoryBytes - subtask.request.memoryBytes),
+            gpu: Math.max(0, node.requested.gpu - subtask.request.gpu),
+          };
+          if (node.running.size === 0) node.requested = { cpu: 0, memoryBytes: 0, gpu: 0 };
+          node.lastBusyAt = now;
+          completed += 1;
+          lastCompletion = Math.max(lastCompletion, now);
+          break;
+        }
+        case Kind.Ready: {
+          const node = allNodes[event.subject]!;
+          const pool = pools[nodePool[event.subject]!]!;
+          pool.pendingLaunches -= 1;
+          node.readyAt = now;
+          node.lastBusyAt = now;
+          pool.nodes.push(node);
+          break;
+        }
+        case Kind.Arrival: {
+          const task = tasks[event.subject]!;
+          const pool = pools[poolOf(task.hardware)]!;
+          arrivedTasks += 1;
+          for (let count = 0; count < task.subtasks; count += 1) {
+            pool.queue.push(subtasks.length);
+            subtasks.push({ arrival: now, seconds: task.secondsPerSubtask, request: { cpu: task.cpu, memoryBytes: task.memoryGiB * GI, gpu: task.gpu } });
+          }
+          break;
+        }
+        case Kind.Tick:
+          ticks.push(event.subject);
+          break;
+      }
+    }
+    for (const pool of pools) place(pool, now);
+    for (const index of ticks) {
+      const pool = pools[index]!;
+      const state = stateOf(pool, now);
+      const pending = pendingOf(pool);
+      const predicted = predictedOf(pool, now);
+      const decision = decideScaling(state, pending, predicted, now);
+      options.onDecision?.({ state, pending, predicted, decision });
+      const problems = decisionViolations(state, decision);
+      if (problems.length > 0) throw new Error(`pool ${state.name} at ${now} s: ${problems.join('; ')} (${decision.reason})`);
+      apply(index, decision, now);
+    }
+    if (settled()) break;
+    for (const index of ticks) events.push(now + pools[index]!.config.intervalSeconds, Kind.Tick, index);
+  }
+  for (const pool of pools) for (const node of pool.nodes) release(pool, node, now);
+
+  const poolSummaries = pools.map(
+    (pool): PoolSummary => ({
+      name: pool.config.state.name,
+      nodeHours: pool.nodeSeconds / 3600,
+      cost: (pool.nodeSeconds / 3600) * pool.config.state.costPerNodeHour,
+      peakNodes: pool.peakNodes,
+      scaleUps: pool.scaleUps,
+      scaleDowns: pool.scaleDowns,
+      directionChanges: pool.directionChanges,
+    }),
+  );
+  return {
+    policy,
+    nodeHours: poolSummaries.reduce((total, pool) => total + pool.nodeHours, 0),
+    cost: poolSummaries.reduce((total, pool) => total + pool.cost, 0),
+    makespanSeconds: completed > 0 ? lastCompletion - firstArrival : 0,
+    meanWaitSeconds: completed > 0 ? waitSum / totalSubtasks : 0,
+    directionChanges: poolSummaries.reduce((total, pool) => total + pool.directionChanges, 0),
+    subtasks: totalSubtasks,
+    endSeconds: now,
+    pools: poolSummaries,
+  };
+}
+
+/** Both policies over the same trace, predictive first. */
+export function simulateAll(tasks: readonly TraceTask[], options: Omit<SimulationOptions, 'pools'> = {}): SimulationResult[] {
+  return POLICIES.map((policy) => simulate(tasks, policy, options));
+}
+
+/** The figures compared across policies, rounded for reading: exactly these names. */
+export interface PolicyFigures {
+  policy: Policy;
+  nodeHours: number;
+  cost: number;
+  makespanSeconds: number;
+  meanWaitSeconds: number;
+  directionChanges: number;
+}
+
+export function figuresOf(result: SimulationResult): PolicyFigures {
+  return {
+    policy: result.policy,
+    nodeHours: Number(result.nodeHours.toFixed(3)),
+    cost: Number(result.cost.toFixed(2)),
+    makespanSeconds: Number(result.makespanSeconds.toFixed(1)),
+    meanWaitSeconds: Number(result.meanWaitSeconds.toFixed(1)),
+    directionChanges: result.directionChanges,
+  };
+}

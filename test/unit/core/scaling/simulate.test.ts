@@ -1,0 +1,138 @@
+// The scaling simulator (operator/simulate) driving the same decideScaling as the operator: the
+// shipped traces, the policy comparison the predictive policy must win, and the model's basics.
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decisionViolations } from '../../../../operator/core/scaling/index.js';
+import { defaultPools, figuresOf, simulate, simulateAll, type SimulationResult } from '../../../../operator/simulate/simulation.js';
+import { formatTrace, parseTrace, TraceError, type TraceTask } from '../../../../operator/simulate/trace.js';
+import { generateTrace, TRACE_KINDS } from '../../../../operator/simulate/traces.js';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+const traceText = (kind: string) => readFileSync(join(ROOT, 'test', 'traces', `${kind}.csv`), 'utf8');
+const trace = (kind: string) => parseTrace(traceText(kind), `${kind}.csv`);
+
+function task(overrides: Partial<TraceTask> = {}): TraceTask {
+  return { line: 2, arrivalSeconds: 0, taskType: 'map', hardware: 'cpu', subtasks: 2, secondsPerSubtask: 100, cpu: 1, memoryGiB: 1, gpu: 0, ...overrides };
+}
+
+describe('the shipped traces', () => {
+  test.each(TRACE_KINDS)('%s.csv is what operator/simulate/traces.ts generates, a few hundred tasks over hours', (kind) => {
+    const text = traceText(kind);
+    expect(text).toBe(formatTrace(generateTrace(kind)));
+    const tasks = parseTrace(text);
+    expect(tasks.length).toBeGreaterThanOrEqual(200);
+    expect(tasks.length).toBeLessThanOrEqual(500);
+    expect(tasks.at(-1)!.arrivalSeconds - tasks[0]!.arrivalSeconds).toBeGreaterThan(3 * 3600);
+    expect(new Set(tasks.map((t) => t.hardware))).toEqual(new Set(['cpu', 'gpu']));
+  });
+});
+
+describe('predictive against threshold', () => {
+  const results = new Map<string, SimulationResult[]>(TRACE_KINDS.map((kind) => [kind, simulateAll(trace(kind))]));
+  const of = (kind: string) => {
+    const [predictive, threshold] = results.get(kind)!;
+    return { predictive: predictive!, threshold: threshold! };
+  };
+
+  test('bursty: fewer node-hours, makespan within 5% of threshold, no more direction changes', () => {
+    const { predictive, threshold } = of('bursty');
+    expect(predictive.policy).toBe('predictive');
+    expect(threshold.policy).toBe('threshold');
+    expect(predictive.nodeHours).toBeLessThan(threshold.nodeHours);
+    expect(predictive.makespanSeconds).toBeLessThanOrEqual(1.05 * threshold.makespanSeconds);
+    expect(predictive.directionChanges).toBeLessThanOrEqual(threshold.directionChanges);
+  });
+
+  test.each(['diurnal', 'steady'])('%s: the same holds', (kind) => {
+    const { predictive, threshold } = of(kind);
+    expect(predictive.nodeHours).toBeLessThan(threshold.nodeHours);
+    expect(predictive.makespanSeconds).toBeLessThanOrEqual(1.05 * threshold.makespanSeconds);
+    expect(predictive.directionChanges).toBeLessThanOrEqual(threshold.directionChanges);
+  });
+
+  test.each(TRACE_KINDS)('%s: every subtask ran; the figures are consistent', (kind) => {
+    const tasks = trace(kind);
+    const subtasks = tasks.reduce((total, t) => total + t.subtasks, 0);
+    for (const result of results.get(kind)!) {
+      expect(result.subtasks).toBe(subtasks);
+      expect(result.cost).toBeCloseTo(result.pools[0]!.nodeHours * 0.4 + result.pools[1]!.nodeHours * 1.2, 6);
+      expect(result.nodeHours).toBeCloseTo(result.pools.reduce((total, pool) => total + pool.nodeHours, 0), 9);
+      // No subtask finishes before its own arrival + duration; the last arrival's work finishes after it.
+      const last = Math.max(...tasks.map((t) => t.arrivalSeconds + t.secondsPerSubtask));
+      expect(result.makespanSeconds).toBeGreaterThanOrEqual(last - tasks[0]!.arrivalSeconds);
+      expect(result.meanWaitSeconds).toBeGreaterThan(0);
+      for (const pool of result.pools) expect(pool.peakNodes).toBeLessThanOrEqual(50);
+    }
+  });
+
+  test('deterministic: the same trace, the same figures', () => {
+    expect(simulateAll(trace('bursty')).map(figuresOf)).toEqual(results.get('bursty')!.map(figuresOf));
+  });
+});
+
+describe('the simulation model', () => {
+  test('one task on empty pools: launched at the first evaluation, ready after the provisioning delay, then run', () => {
+    for (const policy of ['predictive', 'threshold'] as const) {
+      const result = simulate([task()], policy, { provisionSeconds: 60 });
+      // Arrives at 0, the autoscaler launches a node at 0, ready at 60, both subtasks run 60–160.
+      expect(result.makespanSeconds).toBe(160);
+      expect(result.meanWaitSeconds).toBe(60);
+      expect(result.pools[0]!.scaleUps).toBe(1);
+      expect(result.pools[1]!.scaleUps).toBe(0);
+    }
+    expect(simulate([task()], 'predictive', { provisionSeconds: 0 }).makespanSeconds).toBe(100);
+  });
+
+  test('nodes are billed from launch until removed; the predictive policy keeps an idle node scaleDownIdleSeconds', () => {
+    // Threshold: launched 0, ready 60, idle from 160, removed at the first evaluation after the
+    // 300 s cooldown with utilization 0 (300 s): 300 s billed.
+    expect(simulate([task()], 'threshold').nodeHours * 3600).toBeCloseTo(300);
+    // Predictive: idle from 160, removable at 760 (600 s idle), evaluated at 780: 780 s billed.
+    expect(simulate([task()], 'predictive').nodeHours * 3600).toBeCloseTo(780);
+  });
+
+  test('every decision keeps the bounds (the simulator checks each), pools stay within maxNodes', () => {
+    const tight = defaultPools('predictive').map((pool) => ({ ...pool, state: { ...pool.state, maxNodes: 3 } }));
+    const decisions: string[] = [];
+    let most = 0;
+    simulate(trace('bursty').slice(0, 60), 'predictive', {
+      pools: tight,
+      onDecision: ({ state, decision }) => {
+        decisions.push(...decisionViolations(state, decision));
+        most = Math.max(most, state.nodes.length + state.pendingLaunches + (decision.action === 'scale_up' ? decision.count : 0));
+      },
+    });
+    expect(decisions).toEqual([]);
+    expect(most).toBeLessThanOrEqual(3);
+    expect(most).toBe(3);
+  });
+
+  test('the predictive policy is told the remaining work of arrived subtasks, nothing of future arrivals', () => {
+    const seen: Array<{ time: number; cpuSeconds: number; subtasks: number }> = [];
+    simulate([task({ subtasks: 4, secondsPerSubtask: 100, cpu: 2 }), task({ arrivalSeconds: 1000, subtasks: 1, secondsPerSubtask: 50, cpu: 1 })], 'predictive', {
+      onDecision: ({ state, pending, predicted, decision }) => {
+        if (state.name === 'cpu' && decision.time <= 1020) seen.push({ time: decision.time, cpuSeconds: predicted.cpuSeconds, subtasks: pending?.subtasks ?? 0 });
+      },
+    });
+    expect(seen.find((s) => s.time === 0)).toEqual({ time: 0, cpuSeconds: 800, subtasks: 4 });
+    // Running since 60: at 90, 4 × 2 cores × 70 s remain.
+    expect(seen.find((s) => s.time === 90)).toEqual({ time: 90, cpuSeconds: 560, subtasks: 0 });
+    expect(seen.find((s) => s.time === 990)).toEqual({ time: 990, cpuSeconds: 0, subtasks: 0 });
+    expect(seen.find((s) => s.time === 1020)).toEqual({ time: 1020, cpuSeconds: 50, subtasks: 1 });
+  });
+
+  test('a row no node of its pool can hold is a trace error naming the line and column', () => {
+    expect(() => simulate([task({ line: 7, cpu: 12 })], 'threshold')).toThrow(new TraceError('trace', 7, 6, "12 cores exceed a cpu node's 8"));
+    expect(() => simulate([task({ line: 9, hardware: 'gpu', gpu: 2 })], 'threshold')).toThrow(/line 9, column 8 \(gpu\): 2 GPUs exceed a gpu node's 1/);
+  });
+
+  test('provisioning delay: longer delays, longer waits', () => {
+    const tasks = trace('steady').slice(0, 80);
+    const fast = simulate(tasks, 'threshold', { provisionSeconds: 10 });
+    const slow = simulate(tasks, 'threshold', { provisionSeconds: 300 });
+    expect(slow.meanWaitSeconds).toBeGreaterThan(fast.meanWaitSeconds);
+    expect(() => simulate(tasks, 'threshold', { provisionSeconds: -1 })).toThrow(/provisionSeconds must be a number ≥ 0/);
+  });
+});
