@@ -3,6 +3,7 @@
 // decision (choosing a node and reserving it, or explaining why none fits) is timed alone. The
 // baseline, measured in the same run on the same cluster, is first fit: the first feasible node
 // in name order, no scoring.
+import { seededRandom } from '../operator/core/random.js';
 import {
   chooseNode,
   explainUnschedulable,
@@ -18,17 +19,8 @@ import {
 
 const GiB = 2 ** 30;
 
-/** A small seeded generator, so every run places the same cluster and work. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The core's generator: every run places the same cluster and work. */
+export const mulberry32 = seededRandom;
 
 const pick = <T>(random: () => number, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const vector = (cpuCores: number, memoryGiB: number, gpus = 0): ResourceVector => ({ cpuMillis: Math.round(cpuCores * 1000), memoryBytes: Math.round(memoryGiB * GiB), gpus, ephemeralBytes: 0, pods: 1 });

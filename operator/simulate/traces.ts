@@ -1,6 +1,7 @@
 // The shipped workload traces (test/traces/*.csv), generated from a seeded random stream so they
 // are the same on every machine (pure). `npm run simulate` reads the files; generate-traces.ts
 // writes them, and a unit test checks the files still match this code.
+import { seededRandom as mulberry32 } from '../core/random.js';
 import type { TraceTask } from './trace.js';
 
 export const TRACE_KINDS = ['bursty', 'diurnal', 'steady'] as const;
@@ -9,17 +10,7 @@ export type TraceKind = (typeof TRACE_KINDS)[number];
 type Random = () => number;
 type Row = Omit<TraceTask, 'line'>;
 
-/** mulberry32: a small, fast, seedable 32-bit generator, uniform on [0, 1). */
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom = (seed: number): Random => mulberry32(seed);
 
 const int = (random: Random, min: number, max: number) => min + Math.floor(random() * (max - min + 1));
 const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;

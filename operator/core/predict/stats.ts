@@ -1,4 +1,5 @@
 // Small statistics over plain arrays, shared by the predictor's tiers (pure, deterministic).
+import { seededRandom } from '../random.js';
 
 export function mean(values: readonly number[]): number {
   if (values.length === 0) return Number.NaN;
@@ -48,17 +49,7 @@ export function correlation(xs: readonly number[], ys: readonly number[]): numbe
 
 export const clamp = (value: number, low: number, high: number): number => Math.min(high, Math.max(low, value));
 
-/** mulberry32: a tiny seeded generator in [0, 1), for deterministic shuffles and splits. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 /** A Fisher–Yates shuffle of a copy, driven by a seeded generator. */
 export function seededShuffle<T>(items: readonly T[], seed: number): T[] {

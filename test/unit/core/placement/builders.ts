@@ -1,5 +1,6 @@
 // Builders for the placement core's tests: NodeInfos, PlacementRequests, and plain V1Node/V1Pod
 // objects for nodeInfoFrom and podRequests. Defaults are small and explicit; tests override.
+import { seededRandom } from '../../../../operator/core/random.js';
 import type { V1Container, V1Node, V1Pod, V1Taint } from '@kubernetes/client-node';
 import {
   GPU_MEMORY_LABEL,
@@ -169,14 +170,5 @@ export function v1Pod(name: string, options: V1PodOptions = {}): V1Pod {
   };
 }
 
-/** mulberry32: a small seeded PRNG, so property tests are reproducible. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The core's seeded generator, so property tests are reproducible. */
+export const mulberry32 = seededRandom;
