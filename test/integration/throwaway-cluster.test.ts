@@ -76,11 +76,12 @@ const usingLocalControlPlane =
     expect(removed.code).toBe(0);
   });
 
-  test('`helm install` of the chart installs the CRDs', () => {
+  test('`helm install` of the chart installs the CRDs, the operator Deployment and its RBAC', () => {
     const chart = path.join(rootDir, 'charts', 'drm-operator');
     const lint = helm('lint', chart);
     expect(lint.stdout).toContain('1 chart(s) linted, 0 chart(s) failed');
-    const install = helm('install', 'drm', chart, '--namespace', 'drm-system', '--create-namespace', '--wait');
+    // No --wait: there is no container runtime here to run the operator's image.
+    const install = helm('install', 'drm', chart, '--namespace', 'drm-system', '--create-namespace');
     expect(install.stderr).toBe('');
     expect(install.stdout).toContain('STATUS: deployed');
     expect(waitEstablished().code).toBe(0);
@@ -89,6 +90,16 @@ const usingLocalControlPlane =
     };
     expect(crd.spec.names.shortNames).toEqual(['ot']);
     expect(crd.spec.names.categories).toEqual(['drm']);
+    const deployment = JSON.parse(kubectl('get', 'deployment', 'drm-drm-operator', '-n', 'drm-system', '-o', 'json').stdout) as {
+      spec: { replicas: number; template: { spec: { containers: Array<{ args: string[]; securityContext: Record<string, unknown> }>; securityContext: Record<string, unknown> } } };
+    };
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.spec.template.spec.containers[0]!.args).toContain('--leader-elect');
+    expect(deployment.spec.template.spec.securityContext).toMatchObject({ runAsNonRoot: true });
+    expect(deployment.spec.template.spec.containers[0]!.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    for (const kind of ['clusterrole', 'clusterrolebinding', 'service', 'serviceaccount']) {
+      expect(kubectl('get', kind, ...(kind.startsWith('cluster') ? [] : ['-n', 'drm-system']), kind === 'service' ? 'drm-drm-operator-metrics' : 'drm-drm-operator').code).toBe(0);
+    }
   });
 
   test('cluster:down stops every process it started', () => {
