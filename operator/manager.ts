@@ -93,7 +93,9 @@ export class Manager {
     this.clients = makeClients(kubeConfig);
     const events = new EventRecorder(this.clients.core, log);
     this.metrics = new OperatorMetrics({ processMetrics: true });
-    this.predictor = new PredictorService(new TrainingStore(this.clients.core, options.predictorNamespace ?? options.leaseNamespace, log.child({ component: 'training-store' })), log.child({ component: 'predictor' }));
+    this.predictor = new PredictorService(new TrainingStore(this.clients.core, options.predictorNamespace ?? options.leaseNamespace, log.child({ component: 'training-store' })), log.child({ component: 'predictor' }), {
+      onPrediction: (source) => this.metrics.predictions.inc({ source }),
+    });
     const schedulerName = options.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     const podOptions = (subtask: Subtask): WorkerPodOptions => {
       // Pods tolerate the taints of the pools their task may use (see poolTolerations).
@@ -227,6 +229,7 @@ export class Manager {
         ledger: this.scheduler.ledger,
         pendingDemand: () => this.scheduler.pendingDemand(),
         predictor: this.predictor,
+        metrics: this.metrics,
         providers: { kwok: new KwokProvider(this.clients.core, nodeList), static: new StaticProvider(nodeList), ...options.cloudProviders },
         credentialsNamespace: options.credentialsNamespace ?? options.leaseNamespace,
         events,
@@ -236,6 +239,7 @@ export class Manager {
       controllerOptions,
     );
     this.schedulerController = new Controller('scheduler', (taskKey) => this.scheduler.scheduleTask(taskKey), log, { ...controllerOptions, baseBackoffMs: 200, maxBackoffMs: 30_000 });
+    this.observeMetrics();
     if (options.leaderElection) {
       this.elector = new LeaderElector(electionKubeConfig, {
         namespace: options.leaseNamespace,
@@ -297,6 +301,32 @@ export class Manager {
     await this.loadPredictor();
     if (this.elector) this.elector.start();
     else this.startControllers();
+  }
+
+  /** The scrape-time gauges of /metrics, read from the caches, queues and the predictor. */
+  private observeMetrics(): void {
+    const controllers = () => [this.taskController, this.subtaskController, this.schedulerController, this.workerPoolController];
+    this.metrics.observe({
+      taskPhases: () => this.tasks.list().map((task) => task.status?.phase ?? 'Pending'),
+      subtaskPhases: () => this.subtasks.list().map((subtask) => subtask.status?.phase ?? 'Pending'),
+      controllers: () =>
+        controllers().map((controller) => ({
+          name: controller.name,
+          depth: controller.queue.length + controller.queue.delayedCount,
+          reconciles: controller.stats.reconciles,
+          errors: controller.stats.errors,
+          permanentErrors: controller.stats.permanentErrors,
+        })),
+      models: () => this.predictor.status().models,
+      pools: () =>
+        this.pools.list().map((pool) => ({
+          name: pool.metadata.name!,
+          nodes: pool.status?.nodes ?? 0,
+          readyNodes: pool.status?.readyNodes ?? 0,
+          costPerHour: pool.status?.costPerHour ?? 0,
+          utilization: { cpu: pool.status?.utilization?.cpu ?? 0, memory: pool.status?.utilization?.memory ?? 0, gpu: pool.status?.utilization?.gpu ?? 0 },
+        })),
+    });
   }
 
   private enqueueAllPools(): void {

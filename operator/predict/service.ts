@@ -16,6 +16,8 @@ export interface PredictorServiceOptions {
   flushDelayMs?: number;
   /** Retry delay when a write fails. */
   retryDelayMs?: number;
+  /** Told the tier of every answer (metrics). */
+  onPrediction?: (source: Prediction['source']) => void;
 }
 
 export class PredictorService {
@@ -60,7 +62,9 @@ export class PredictorService {
   }
 
   predict(query: PredictionQuery): Prediction {
-    return this.predictor.predict(query);
+    const prediction = this.predictor.predict(query);
+    this.options.onPrediction?.(prediction.source);
+    return prediction;
   }
 
   /** Relative speed per hardware, for the scheduler's fitness. */

@@ -97,6 +97,27 @@ describe('WorkerPool autoscaling on kwok', () => {
         }),
       ),
     );
+    // While it runs, /metrics has the operator's figures with values.
+    await waitUntil('subtasks bound on the new nodes', async () => (await core.listNamespacedPod({ namespace })).items.some((p) => p.spec?.nodeName), 120_000);
+    await waitUntil('the pool status caught up', () => (getPool().status?.nodes ?? 0) > 0, 60_000);
+    const metrics = await (await fetch(`http://127.0.0.1:${PORT}/metrics`)).text();
+    const value = (pattern: string) => {
+      const line = metrics.split('\n').find((l) => l.startsWith(pattern));
+      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+    };
+    expect({ tasks: value('drm_tasks{phase='), lines: metrics.split('\n').filter((l) => l.startsWith('drm_tasks')) }).toMatchObject({ tasks: 1 });
+    expect(value('drm_subtasks{phase=')).toBeGreaterThan(0);
+    expect(value('drm_workqueue_depth{controller="subtask"}')).toBeGreaterThanOrEqual(0);
+    expect(value('drm_reconciles_total{controller="workerpool"}')).toBeGreaterThan(0);
+    expect(value('drm_reconcile_errors_total{controller="workerpool",kind="permanent"}')).toBe(0);
+    expect(value(`drm_scaling_decisions_total{pool="${POOL}",action="scale_up"}`)).toBeGreaterThanOrEqual(1);
+    expect(value(`drm_pool_nodes{pool="${POOL}",state="all"}`)).toBeGreaterThan(0);
+    expect(value(`drm_pool_cost_per_hour{pool="${POOL}"}`)).toBeGreaterThan(0);
+    expect(value(`drm_pool_utilization{pool="${POOL}",resource="gpu"}`)).toBeGreaterThanOrEqual(0);
+    expect(value('drm_placement_latency_seconds_count')).toBeGreaterThan(0);
+    expect(value('drm_bindings_total{result="bound"}')).toBeGreaterThan(0);
+    expect(value('drm_predictions_total{source=')).toBeGreaterThan(0);
+
     await waitUntil('the GPU task completed', () => kubectlOk(['get', 'ot', 'gpu-work', '-n', namespace, '-o', 'jsonpath={.status.phase}']) === 'Completed', 300_000).catch((error: unknown) => {
       throw new Error(`${(error as Error).message}\n${JSON.stringify(getPool().status, null, 1)}\n${operator.output().slice(-4000)}`);
     });

@@ -38,6 +38,7 @@ export interface WorkerPoolReconcilerDeps {
   credentialsNamespace: string;
   events: EventSink;
   log: Logger;
+  metrics?: { scalingDecisions: { inc(labels: { pool: string; action: string }): void } };
   /** Milliseconds since the epoch. */
   now?: () => number;
 }
@@ -292,6 +293,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     let nodeNames: string[] = [];
     if (provider.canScale) {
       decision = decideScaling(state, pendingFor(pool, state), predictedFor(state, nowMs), nowMs / 1000);
+      deps.metrics?.scalingDecisions.inc({ pool: pool.metadata.name!, action: decision.action });
       try {
         nodeNames = await carryOut(pool, provider, context, state, decision);
       } catch (error) {
