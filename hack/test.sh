@@ -36,7 +36,8 @@ export DRM_KUBECTL DRM_HELM
 DRM_KUBECTL="$(tool_path kubectl)"
 DRM_HELM="$(tool_path helm)"
 log "integration tests"
-bash "$HACK_DIR/jest.sh" --selectProjects integration --runInBand --json --outputFile "$RESULTS/integration.json" "$@" || status=$?
+# --forceExit: a failed test that leaves a timer or socket behind must fail the run, not hang it.
+bash "$HACK_DIR/jest.sh" --selectProjects integration --runInBand --forceExit --json --outputFile "$RESULTS/integration.json" "$@" || status=$?
 
 # One plain closing line over both runs.
 node -e '

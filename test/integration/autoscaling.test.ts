@@ -82,60 +82,66 @@ describe('WorkerPool autoscaling on kwok', () => {
     const sampler = sampleOccupancy(core, () => poolNodesCache, 250);
     const refresher = setInterval(() => void poolNodes().then((names) => (poolNodesCache = names)), 250);
 
-    kubectlOk(
-      ['apply', '-n', namespace, '-f', '-'],
-      manifestInput(
-        dataParallelTask('gpu-work', {
-          metadata: { annotations: { 'drm.dtf.io/simulated-duration': '2s' } },
-          spec: {
-            input: { items: range(1, 40) },
-            partitions: 40,
-            hardware: { type: 'gpu', gpuProduct: PRODUCT },
-            resources: { cpu: '1', memory: '1Gi', gpu: 1 },
-            poolSelector: { matchLabels: { 'autoscale-test': suffix } },
-          },
-        }),
-      ),
-    );
-    // While it runs, /metrics has the operator's figures with values.
-    await waitUntil('subtasks bound on the new nodes', async () => (await core.listNamespacedPod({ namespace })).items.some((p) => p.spec?.nodeName), 120_000);
-    await waitUntil('the pool status caught up', () => (getPool().status?.nodes ?? 0) > 0, 60_000);
-    const metrics = await (await fetch(`http://127.0.0.1:${PORT}/metrics`)).text();
-    const value = (pattern: string) => {
-      const line = metrics.split('\n').find((l) => l.startsWith(pattern));
-      return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
-    };
-    expect({ tasks: value('drm_tasks{phase='), lines: metrics.split('\n').filter((l) => l.startsWith('drm_tasks')) }).toMatchObject({ tasks: 1 });
-    expect(value('drm_subtasks{phase=')).toBeGreaterThan(0);
-    expect(value('drm_workqueue_depth{controller="subtask"}')).toBeGreaterThanOrEqual(0);
-    expect(value('drm_reconciles_total{controller="workerpool"}')).toBeGreaterThan(0);
-    expect(value('drm_reconcile_errors_total{controller="workerpool",kind="permanent"}')).toBe(0);
-    expect(value(`drm_scaling_decisions_total{pool="${POOL}",action="scale_up"}`)).toBeGreaterThanOrEqual(1);
-    expect(value(`drm_pool_nodes{pool="${POOL}",state="all"}`)).toBeGreaterThan(0);
-    expect(value(`drm_pool_cost_per_hour{pool="${POOL}"}`)).toBeGreaterThan(0);
-    expect(value(`drm_pool_utilization{pool="${POOL}",resource="gpu"}`)).toBeGreaterThanOrEqual(0);
-    expect(value('drm_placement_latency_seconds_count')).toBeGreaterThan(0);
-    expect(value('drm_bindings_total{result="bound"}')).toBeGreaterThan(0);
-    expect(value('drm_predictions_total{source=')).toBeGreaterThan(0);
+    let report: Awaited<ReturnType<typeof sampler.stop>>;
+    try {
+      kubectlOk(
+        ['apply', '-n', namespace, '-f', '-'],
+        manifestInput(
+          dataParallelTask('gpu-work', {
+            metadata: { annotations: { 'drm.dtf.io/simulated-duration': '2s' } },
+            spec: {
+              input: { items: range(1, 40) },
+              partitions: 40,
+              hardware: { type: 'gpu', gpuProduct: PRODUCT },
+              resources: { cpu: '1', memory: '1Gi', gpu: 1 },
+              poolSelector: { matchLabels: { 'autoscale-test': suffix } },
+            },
+          }),
+        ),
+      );
+      // While it runs, /metrics has the operator's figures with values.
+      await waitUntil('subtasks bound on the new nodes', async () => (await core.listNamespacedPod({ namespace })).items.some((p) => p.spec?.nodeName), 120_000);
+      await waitUntil('the pool status caught up', () => (getPool().status?.nodes ?? 0) > 0, 60_000);
+      const metrics = await (await fetch(`http://127.0.0.1:${PORT}/metrics`)).text();
+      const value = (pattern: string) => {
+        const line = metrics.split('\n').find((l) => l.startsWith(pattern));
+        return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+      };
+      // Tasks of every namespace are counted: this one is among those in progress.
+      expect(value('drm_tasks{phase="InProgress"}')).toBeGreaterThanOrEqual(1);
+      expect(value('drm_subtasks{phase=')).toBeGreaterThan(0);
+      expect(value('drm_workqueue_depth{controller="subtask"}')).toBeGreaterThanOrEqual(0);
+      expect(value('drm_reconciles_total{controller="workerpool"}')).toBeGreaterThan(0);
+      expect(value('drm_reconcile_errors_total{controller="workerpool",kind="permanent"}')).toBe(0);
+      expect(value(`drm_scaling_decisions_total{pool="${POOL}",action="scale_up"}`)).toBeGreaterThanOrEqual(1);
+      expect(value(`drm_pool_nodes{pool="${POOL}",state="all"}`)).toBeGreaterThan(0);
+      expect(value(`drm_pool_cost_per_hour{pool="${POOL}"}`)).toBeGreaterThan(0);
+      expect(value(`drm_pool_utilization{pool="${POOL}",resource="gpu"}`)).toBeGreaterThanOrEqual(0);
+      expect(value('drm_placement_latency_seconds_count')).toBeGreaterThan(0);
+      expect(value('drm_bindings_total{result="bound"}')).toBeGreaterThan(0);
+      expect(value('drm_predictions_total{source=')).toBeGreaterThan(0);
 
-    await waitUntil('the GPU task completed', () => kubectlOk(['get', 'ot', 'gpu-work', '-n', namespace, '-o', 'jsonpath={.status.phase}']) === 'Completed', 300_000).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n${JSON.stringify(getPool().status, null, 1)}\n${operator.output().slice(-4000)}`);
-    });
-    const afterWork = getPool();
-    const decisions = afterWork.status?.decisions ?? [];
-    expect(decisions.some((d) => d.action === 'scaleUp' && (d.count ?? 0) > 0)).toBe(true);
-    // The injected failures were reported and retried, not fatal.
-    const events = kubectlOk(['get', 'events', '-n', 'default', '--field-selector', `involvedObject.name=${POOL}`, '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);
-    expect(events).toMatch(/ScaleUpFailed/);
-    expect(events).toMatch(/ScaleUp\b/);
+      await waitUntil('the GPU task completed', () => kubectlOk(['get', 'ot', 'gpu-work', '-n', namespace, '-o', 'jsonpath={.status.phase}']) === 'Completed', 300_000).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}\n${JSON.stringify(getPool().status, null, 1)}\n${operator.output().slice(-4000)}`);
+      });
+      const afterWork = getPool();
+      const decisions = afterWork.status?.decisions ?? [];
+      expect(decisions.some((d) => d.action === 'scaleUp' && (d.count ?? 0) > 0)).toBe(true);
+      // The injected failures were reported and retried, not fatal.
+      const events = kubectlOk(['get', 'events', '-n', 'default', '--field-selector', `involvedObject.name=${POOL}`, '-o', 'jsonpath={range .items[*]}{.reason}{"\\n"}{end}']);
+      expect(events).toMatch(/ScaleUpFailed/);
+      expect(events).toMatch(/ScaleUp\b/);
 
-    await waitUntil('the pool back at minNodes (0)', async () => (await poolNodes()).length === 0, 180_000).catch((error: unknown) => {
-      throw new Error(`${(error as Error).message}\n${JSON.stringify(getPool().status, null, 1)}\n${operator.output().slice(-4000)}`);
-    });
-    sampling = false;
-    await nodeSampler;
-    clearInterval(refresher);
-    const report = await sampler.stop();
+      await waitUntil('the pool back at minNodes (0)', async () => (await poolNodes()).length === 0, 180_000).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}\n${JSON.stringify(getPool().status, null, 1)}\n${operator.output().slice(-4000)}`);
+      });
+    } finally {
+      // Stopped whatever happened, so a failure never leaves a loop running.
+      sampling = false;
+      clearInterval(refresher);
+      await nodeSampler;
+      report = await sampler.stop();
+    }
     const final = getPool();
     expect((final.status?.decisions ?? []).some((d) => d.action === 'scaleDown')).toBe(true);
     expect(maxSeen).toBeGreaterThan(0);
