@@ -30,6 +30,7 @@ import {
 } from '@aws-sdk/client-ec2';
 import type { WorkerPool } from '../api/workerpool.js';
 import {
+  poolNameOf,
   ProviderError,
   type Credentials,
   type InstanceState,
@@ -228,12 +229,6 @@ export function awsCredentialsFrom(credentials: Credentials | undefined): AwsCre
   }
   const sessionToken = credentials?.['AWS_SESSION_TOKEN']?.trim();
   return sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey };
-}
-
-function poolNameOf(pool: WorkerPool): string {
-  const name = pool.metadata.name;
-  if (!name) throw new ProviderError('the pool has no name', 'invalid');
-  return name;
 }
 
 function awsSpecOf(pool: WorkerPool): AwsSpec {

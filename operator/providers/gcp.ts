@@ -15,6 +15,7 @@ import { InstanceGroupManagersClient, ZoneOperationsClient, type protos } from '
 import { GoogleAuth, type AuthClient } from 'google-auth-library';
 import type { WorkerPool } from '../api/workerpool.js';
 import {
+  poolNameOf,
   ProviderError,
   type Credentials,
   type InstanceState,
@@ -142,12 +143,6 @@ function requestIdFrom(...parts: string[]): string {
   h[16] = ((Number.parseInt(h[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
   const s = h.join('');
   return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
-}
-
-function poolNameOf(pool: WorkerPool): string {
-  const name = pool.metadata.name;
-  if (!name) throw new ProviderError('the pool has no name', 'invalid');
-  return name;
 }
 
 function gcpSpecOf(pool: WorkerPool): GcpSpec {

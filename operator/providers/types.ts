@@ -64,3 +64,10 @@ export class ProviderError extends Error {
     return this.kind === 'throttled' || this.kind === 'capacity' || this.kind === 'transient';
   }
 }
+
+/** The pool's name, which every provider tags or names its instances by. */
+export function poolNameOf(pool: WorkerPool): string {
+  const name = pool.metadata.name;
+  if (!name) throw new ProviderError('the pool has no name', 'invalid');
+  return name;
+}
