@@ -13,4 +13,9 @@ export default tseslint.config(
       eqeqeq: ['error', 'smart'],
     },
   },
+  {
+    // The dashboard page's script runs in the browser, as a classic script.
+    files: ['operator/dashboard/assets/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { document: 'readonly', EventSource: 'readonly', console: 'readonly' } },
+  },
 );

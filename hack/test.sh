@@ -15,7 +15,7 @@ log "type check"; tsc -p tsconfig.json --noEmit
 log "lint"; eslint .
 log "generated files up to date"; tsx hack/generate.ts --check
 # The operator and worker run compiled in integration tests, as in the image.
-log "build"; tsc -p tsconfig.build.json
+log "build"; tsc -p tsconfig.build.json && node hack/copy-assets.mjs
 
 status=0
 log "unit tests"

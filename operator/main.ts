@@ -27,6 +27,8 @@ Options:
   --placement-policy POLICY  binpack | spread, for nodes whose WorkerPool sets none (default binpack)
   --health-port N            port of /healthz and /readyz (default 8081; 0 picks a free one)
   --health-host HOST         address to bind them to (default 0.0.0.0)
+  --dashboard-interval-ms N  how often open dashboards (/dashboard/ on the health port) get new data (default 2000)
+  --no-dashboard             do not serve the dashboard
   --leader-elect             elect a leader through a Lease before reconciling (default on in-cluster)
   --no-leader-elect          do not (a single local process)
   --lease-namespace NS       namespace of the Lease (default: $POD_NAMESPACE or default)
@@ -56,6 +58,8 @@ function parseFlags() {
     'scheduler-burst': { type: 'string', default: '100' },
     'health-port': { type: 'string', default: '8081' },
     'health-host': { type: 'string', default: '0.0.0.0' },
+    'dashboard-interval-ms': { type: 'string', default: '2000' },
+    'no-dashboard': { type: 'boolean' },
     'leader-elect': { type: 'boolean' },
     'no-leader-elect': { type: 'boolean' },
     'lease-namespace': { type: 'string', default: process.env.POD_NAMESPACE ?? 'default' },
@@ -110,6 +114,21 @@ if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(values['scheduler-name']!)) {
   process.stderr.write(`--scheduler-name must be a DNS subdomain such as drm-scheduler, got ${JSON.stringify(values['scheduler-name'])}\n`);
   process.exit(2);
 }
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+for (const flag of ['predictor-namespace', 'credentials-namespace', 'lease-namespace'] as const) {
+  const value = values[flag];
+  if (value !== undefined && !DNS_LABEL.test(value)) {
+    process.stderr.write(`--${flag} must be a namespace name (a DNS label such as drm-system), got ${JSON.stringify(value)}\n`);
+    process.exit(2);
+  }
+}
+for (const flag of ['aws-endpoint', 'gcp-endpoint'] as const) {
+  const value = values[flag];
+  if (value !== undefined && !URL.canParse(value)) {
+    process.stderr.write(`--${flag} must be a URL such as http://127.0.0.1:5000, got ${JSON.stringify(value)}\n`);
+    process.exit(2);
+  }
+}
 function gcpOptions(raw: string | undefined): GcpProviderOptions {
   if (!raw) return {};
   let url: URL;
@@ -142,6 +161,7 @@ const manager = new Manager(kubeConfig, log, {
   workers: Math.floor(positiveNumber('workers', values.workers)),
   healthPort: port('health-port', values['health-port']),
   healthHost: values['health-host']!,
+  dashboard: values['no-dashboard'] ? false : { intervalMs: positiveNumber('dashboard-interval-ms', values['dashboard-interval-ms']) },
   leaderElection: values['no-leader-elect'] ? false : (values['leader-elect'] ?? inCluster),
   leaseNamespace: values['lease-namespace']!,
   ...(values['predictor-namespace'] ? { predictorNamespace: values['predictor-namespace'] } : {}),

@@ -25,6 +25,10 @@ import { TrainingStore } from './predict/store.js';
 import { makeWorkerPoolReconciler } from './controllers/workerpool/reconciler.js';
 import { KwokProvider, StaticProvider } from './providers/kwok.js';
 import type { NodeProvider } from './providers/types.js';
+import { DashboardHistory } from './core/dashboard/history.js';
+import { dashboardSnapshot } from './core/dashboard/snapshot.js';
+import { gatherFacts, poolFacts } from './dashboard/facts.js';
+import { DEFAULT_DASHBOARD_OPTIONS, DashboardServer } from './dashboard/server.js';
 
 export interface ManagerOptions {
   builtinWorkerImage: string;
@@ -35,6 +39,8 @@ export interface ManagerOptions {
   workers: number;
   healthPort: number;
   healthHost: string;
+  /** Serve the dashboard under /dashboard/ on the health port (default on, every 2 s). */
+  dashboard?: false | { intervalMs: number };
   leaderElection: boolean;
   leaseNamespace: string;
   /** Namespace of the predictor's training ConfigMaps. */
@@ -58,6 +64,22 @@ export function subtaskFacingState(task: OrchestratedTask): string {
   return JSON.stringify([task.metadata.uid, Boolean(task.metadata.deletionTimestamp), Boolean(task.spec.cancel), phase === 'Failed' || phase === 'Cancelled' ? phase : '', task.spec.retry ?? null]);
 }
 
+/**
+ * The task's simulation knobs, copied to its pods for kwok's stages: the duration as given (kwok
+ * parses it), usage figures only when they are plain non-negative numbers, since kwok pastes them
+ * into the worker's JSON termination message as they are.
+ */
+export function simulationAnnotations(annotations: Record<string, string> | undefined): Record<string, string> {
+  const copied: Record<string, string> = {};
+  const duration = annotations?.[ANNOTATIONS.simulatedDuration];
+  if (duration) copied[ANNOTATIONS.simulatedDuration] = duration;
+  const cpu = annotations?.[ANNOTATIONS.simulatedCpuCores];
+  if (cpu !== undefined && /^\d{1,6}(\.\d{1,6})?$/.test(cpu)) copied[ANNOTATIONS.simulatedCpuCores] = cpu;
+  const memory = annotations?.[ANNOTATIONS.simulatedMemoryBytes];
+  if (memory !== undefined && /^\d{1,18}$/.test(memory)) copied[ANNOTATIONS.simulatedMemoryBytes] = memory;
+  return copied;
+}
+
 export class Manager {
   private readonly clients: KubeClients;
   private readonly informers: ResilientInformer<KubernetesObject>[] = [];
@@ -77,6 +99,10 @@ export class Manager {
   readonly predictor: PredictorService;
   private readonly elector: LeaderElector | undefined;
   private server: http.Server | undefined;
+  /** Pools' nodes and cost over time, for the dashboard; sampled whether or not anyone watches. */
+  readonly history = new DashboardHistory();
+  private readonly dashboard: DashboardServer | undefined;
+  private historyTimer: NodeJS.Timeout | undefined;
   private leading = false;
   /** task key → the part of the task its subtasks act on, last seen (see subtaskFacingState). */
   private readonly taskSignatures = new Map<string, string>();
@@ -103,12 +129,12 @@ export class Manager {
       const pools = this.scheduler.poolInfos();
       const allowed = allowedPools(task?.spec.poolSelector, pools);
       const tolerations = poolTolerations(pools, allowed, subtask.spec.hardware?.type ?? 'any', subtask.spec.resources?.gpu ?? 0);
-      const simulated = task?.metadata.annotations?.[ANNOTATIONS.simulatedDuration];
+      const simulated = simulationAnnotations(task?.metadata.annotations);
       return {
         builtinWorkerImage: options.builtinWorkerImage,
         schedulerName,
         ...(tolerations.length > 0 ? { tolerations } : {}),
-        ...(simulated ? { annotations: { [ANNOTATIONS.simulatedDuration]: simulated } } : {}),
+        ...(Object.keys(simulated).length > 0 ? { annotations: simulated } : {}),
       };
     };
     this.scheduler = new SubtaskScheduler(
@@ -193,6 +219,8 @@ export class Manager {
     );
     this.pools = this.informer<WorkerPool & KubernetesObject>('workerpools', `${CRD_BASE}/workerpools`, listCustom<WorkerPool>('workerpools'), (event, pool) => {
       this.scheduler.onPool(event, pool);
+      // A change of nodes or cost is a step in the scaling history: record it when it is seen.
+      this.recordHistory();
       if (event !== 'delete') this.workerPoolController.enqueue(pool.metadata.name!);
     });
 
@@ -240,6 +268,23 @@ export class Manager {
     );
     this.schedulerController = new Controller('scheduler', (taskKey) => this.scheduler.scheduleTask(taskKey), log, { ...controllerOptions, baseBackoffMs: 200, maxBackoffMs: 30_000 });
     this.observeMetrics();
+    if (options.dashboard !== false) {
+      const dashboardOptions = { ...DEFAULT_DASHBOARD_OPTIONS, ...(options.dashboard ? { intervalMs: options.dashboard.intervalMs } : {}) };
+      this.dashboard = new DashboardServer(
+        () =>
+          dashboardSnapshot(
+            gatherFacts({
+              ledger: this.scheduler.ledger,
+              pools: () => this.pools.list(),
+              tasks: () => this.tasks.list(),
+              subtasks: () => this.subtasks.list(),
+              history: this.history,
+            }),
+          ),
+        log.child({ component: 'dashboard' }),
+        dashboardOptions,
+      );
+    }
     if (options.leaderElection) {
       this.elector = new LeaderElector(electionKubeConfig, {
         namespace: options.leaseNamespace,
@@ -296,6 +341,9 @@ export class Manager {
     this.serveHealth();
     await Promise.all(this.informers.map((i) => i.start()));
     this.log.info({ informers: this.informerStatus() }, 'caches synced');
+    this.recordHistory();
+    this.historyTimer = setInterval(() => this.recordHistory(), 5_000);
+    this.historyTimer.unref();
     // Controllers start only once what was learned is loaded: a task split before would be
     // predicted from defaults, differently than before the restart.
     await this.loadPredictor();
@@ -327,6 +375,15 @@ export class Manager {
           utilization: { cpu: pool.status?.utilization?.cpu ?? 0, memory: pool.status?.utilization?.memory ?? 0, gpu: pool.status?.utilization?.gpu ?? 0 },
         })),
     });
+  }
+
+  private recordHistory(): void {
+    const points: Record<string, { nodes: number; readyNodes: number; costPerHour: number }> = {};
+    for (const pool of this.pools.list()) {
+      const facts = poolFacts(pool);
+      points[facts.name] = { nodes: facts.nodes, readyNodes: facts.readyNodes, costPerHour: facts.costPerHour };
+    }
+    this.history.record(Date.now(), points);
   }
 
   private enqueueAllPools(): void {
@@ -366,6 +423,8 @@ export class Manager {
     this.log.info('shutting down');
     await Promise.all([this.taskController.stop(), this.subtaskController.stop(), this.schedulerController.stop(), this.workerPoolController.stop()]);
     this.predictor.stop();
+    clearInterval(this.historyTimer);
+    this.dashboard?.stop();
     if (this.elector) await this.elector.stop();
     await Promise.all(this.informers.map((i) => i.stop()));
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
@@ -400,6 +459,7 @@ export class Manager {
           return send(400, { error: (error as Error).message });
         }
       }
+      if (this.dashboard?.handle(request, response)) return;
       send(404, { error: 'not found' });
     });
     this.server.on('error', (error) => {

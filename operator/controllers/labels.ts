@@ -23,6 +23,10 @@ export const ANNOTATIONS = {
   workerPool: 'drm.dtf.io/worker-pool',
   /** On a task, copied to its pods: how long kwok lets a pod on a simulated node run (e.g. "2s"). */
   simulatedDuration: 'drm.dtf.io/simulated-duration',
+  /** On a task, copied to its pods when a number: CPU cores a simulated pod reports it used on average. */
+  simulatedCpuCores: 'drm.dtf.io/simulated-cpu-cores',
+  /** On a task, copied to its pods when a whole number: peak memory bytes a simulated pod reports. */
+  simulatedMemoryBytes: 'drm.dtf.io/simulated-memory-bytes',
 } as const;
 
 export const MANAGER = 'drm-operator';

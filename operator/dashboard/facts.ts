@@ -1,0 +1,127 @@
+// Gathers the dashboard's facts from the operator's caches and the placement ledger: no API calls,
+// so any replica, leader or not, can serve the page from what it already watches.
+import type { OrchestratedTask } from '../api/orchestratedtask.js';
+import type { Subtask } from '../api/subtask.js';
+import { providerOf, type WorkerPool } from '../api/workerpool.js';
+import type { DashboardHistory, PoolPoint } from '../core/dashboard/history.js';
+import type { DashboardFacts, PoolFacts, TaskFacts, UsageFacts } from '../core/dashboard/snapshot.js';
+import type { PlacementLedger } from '../core/placement/ledger.js';
+import { parseQuantity } from '../core/placement/quantity.js';
+
+export interface FactSources {
+  ledger: PlacementLedger;
+  pools(): Iterable<WorkerPool>;
+  tasks(): Iterable<OrchestratedTask>;
+  subtasks(): Iterable<Subtask>;
+  history: DashboardHistory;
+}
+
+/** A timestamp as ISO text; anything unparsable is left out rather than shown wrong. */
+function iso(value: unknown): string | undefined {
+  if (!(value instanceof Date) && typeof value !== 'string') return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+}
+
+function quantityOr(value: string | number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  try {
+    return parseQuantity(value);
+  } catch {
+    return fallback;
+  }
+}
+
+export function poolFacts(pool: WorkerPool): PoolFacts {
+  const status = pool.status;
+  return {
+    name: pool.metadata.name!,
+    provider: status?.provider ?? providerOf(pool.spec.provider) ?? 'unknown',
+    hardware: pool.spec.hardware.type,
+    minNodes: pool.spec.minNodes,
+    maxNodes: pool.spec.maxNodes,
+    nodes: status?.nodes ?? 0,
+    readyNodes: status?.readyNodes ?? 0,
+    ...(status?.desiredNodes !== undefined ? { desiredNodes: status.desiredNodes } : {}),
+    costPerHour: status?.costPerHour ?? 0,
+    ...(pool.spec.costPerNodeHour !== undefined ? { costPerNodeHour: pool.spec.costPerNodeHour } : {}),
+    decisions: (status?.decisions ?? []).map((decision) => ({
+      action: decision.action,
+      ...(decision.count !== undefined ? { count: decision.count } : {}),
+      ...(decision.reason ? { reason: decision.reason } : {}),
+      ...(iso(decision.time) ? { time: iso(decision.time)! } : {}),
+      ...(decision.nodeNames ? { nodeNames: [...decision.nodeNames] } : {}),
+    })),
+  };
+}
+
+export function taskFacts(task: OrchestratedTask): TaskFacts {
+  const counts = task.status?.subtasks;
+  const creationTime = iso(task.metadata.creationTimestamp);
+  const startTime = iso(task.status?.startTime);
+  const completionTime = iso(task.status?.completionTime);
+  return {
+    namespace: task.metadata.namespace ?? '',
+    name: task.metadata.name ?? '',
+    strategy: task.spec.strategy,
+    phase: task.status?.phase ?? 'Pending',
+    total: counts?.total ?? 0,
+    completed: counts?.completed ?? 0,
+    failed: counts?.failed ?? 0,
+    cancelled: counts?.cancelled ?? 0,
+    running: counts?.running ?? 0,
+    assigned: counts?.assigned ?? 0,
+    pending: counts?.pending ?? 0,
+    ...(creationTime ? { creationTime } : {}),
+    ...(startTime ? { startTime } : {}),
+    ...(completionTime ? { completionTime } : {}),
+  };
+}
+
+/** Completed subtasks with what they requested and, where the worker said, what they used. */
+export function usageFacts(subtask: Subtask): UsageFacts | undefined {
+  if (subtask.status?.phase !== 'Completed') return undefined;
+  const metrics = subtask.status.metrics;
+  // The worker's own figure, else the successful attempt's span as the subtask recorded it.
+  const span = (Date.parse(iso(subtask.status.completionTime) ?? '') - Date.parse(iso(subtask.status.startTime) ?? '')) / 1000;
+  const seconds = metrics?.executionSeconds ?? (Number.isFinite(span) && span >= 0 ? span : undefined);
+  return {
+    ...(subtask.status.workerPool ? { pool: subtask.status.workerPool } : {}),
+    taskType: subtask.spec.taskType,
+    requestedCpuCores: quantityOr(subtask.spec.resources?.cpu, 0),
+    requestedMemoryBytes: quantityOr(subtask.spec.resources?.memory, 0),
+    ...(seconds !== undefined ? { executionSeconds: seconds } : {}),
+    ...(metrics?.cpuCoresUsed !== undefined ? { cpuCoresUsed: metrics.cpuCoresUsed } : {}),
+    ...(metrics?.memoryBytesUsed !== undefined ? { memoryBytesUsed: metrics.memoryBytesUsed } : {}),
+  };
+}
+
+/** Samples the pools into the history, then returns everything the snapshot needs. */
+export function gatherFacts(sources: FactSources, now = new Date()): DashboardFacts {
+  const pools = [...sources.pools()].map(poolFacts);
+  const points: Record<string, PoolPoint> = {};
+  for (const pool of pools) points[pool.name] = { nodes: pool.nodes, readyNodes: pool.readyNodes, costPerHour: pool.costPerHour };
+  sources.history.record(now.getTime(), points);
+  const usage: UsageFacts[] = [];
+  for (const subtask of sources.subtasks()) {
+    const fact = usageFacts(subtask);
+    if (fact) usage.push(fact);
+  }
+  return {
+    now,
+    nodes: sources.ledger.nodeList().map((node) => ({
+      name: node.name,
+      ...(node.pool ? { pool: node.pool } : {}),
+      hardware: node.hardware,
+      ...(node.gpuProduct ? { gpuProduct: node.gpuProduct } : {}),
+      ready: node.ready,
+      allocatable: node.allocatable,
+      requested: sources.ledger.usedOn(node.name),
+    })),
+    pools,
+    tasks: [...sources.tasks()].map(taskFacts),
+    usage,
+    history: sources.history.samples(),
+    spentUsd: sources.history.spentUsd(now.getTime()),
+  };
+}
