@@ -5,7 +5,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_node_deps
 cd "$ROOT_DIR"
-log "build"; tsc -p tsconfig.build.json && node hack/copy-assets.mjs
+log "build"; npm run --silent build
 if ! using_external_cluster; then
   if ! bash "$HACK_DIR/cluster.sh" status 2>/dev/null | grep -q 'apiserver: ready'; then
     trap 'bash "$HACK_DIR/cluster.sh" down' EXIT

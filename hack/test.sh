@@ -13,9 +13,11 @@ rm -f "$RESULTS"/*.json
 
 log "type check"; tsc -p tsconfig.json --noEmit
 log "lint"; eslint .
+log "Dockerfile lint"; bash "$HACK_DIR/hadolint.sh"
 log "generated files up to date"; tsx hack/generate.ts --check
 # The operator and worker run compiled in integration tests, as in the image.
-log "build"; tsc -p tsconfig.build.json && node hack/copy-assets.mjs
+# The same build script as the image's (Dockerfile).
+log "build"; npm run --silent build
 
 status=0
 log "unit tests"
@@ -32,9 +34,11 @@ else
   bash "$HACK_DIR/cluster.sh" up
   export KUBECONFIG="$LOCAL_KUBECONFIG"
 fi
-export DRM_KUBECTL DRM_HELM
+export DRM_KUBECTL DRM_HELM CHROMIUM_PATH
 DRM_KUBECTL="$(tool_path kubectl)"
 DRM_HELM="$(tool_path helm)"
+# The dashboard's browser test drives Debian's Chromium.
+CHROMIUM_PATH="$(bash "$HACK_DIR/chromium.sh")"
 log "integration tests"
 # --forceExit: a failed test that leaves a timer or socket behind must fail the run, not hang it.
 bash "$HACK_DIR/jest.sh" --selectProjects integration --runInBand --forceExit --json --outputFile "$RESULTS/integration.json" "$@" || status=$?

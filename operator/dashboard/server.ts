@@ -27,6 +27,7 @@ const ASSET_TYPES: Record<string, string> = {
   'index.html': 'text/html; charset=utf-8',
   'app.js': 'text/javascript; charset=utf-8',
   'style.css': 'text/css; charset=utf-8',
+  'favicon.svg': 'image/svg+xml',
 };
 
 /** The page's files, read once at start (the root filesystem may be read-only, not the read). */

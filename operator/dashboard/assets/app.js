@@ -73,7 +73,7 @@ function renderHeatmap(heatmap) {
     element.innerHTML = '<p class="muted">no nodes yet</p>';
     return;
   }
-  const labelWidth = 250;
+  const labelWidth = 300;
   const cellWidth = 96;
   const rowHeight = 22;
   const top = 20;
@@ -86,8 +86,9 @@ function renderHeatmap(heatmap) {
       body += `<text x="0" y="${y + 14}" font-weight="600">${esc(row.pool ?? 'no pool')}</text>`;
       y += rowHeight;
     }
-    const name = row.node.length > 34 ? `${row.node.slice(0, 33)}…` : row.node;
-    body += `<text x="12" y="${y + 15}"${row.ready ? '' : ' class="muted"'}>${esc(name)}${row.ready ? '' : ' (not ready)'}${row.gpuProduct ? ` · ${esc(row.gpuProduct)}` : ''}</text>`;
+    const full = `${row.node}${row.ready ? '' : ' (not ready)'}${row.gpuProduct ? ` · ${row.gpuProduct}` : ''}`;
+    const shown = full.length > 44 ? `${full.slice(0, 43)}…` : full;
+    body += `<text x="12" y="${y + 15}"${row.ready ? '' : ' class="muted"'}>${esc(shown)}<title>${esc(full)}</title></text>`;
     heatmap.resources.forEach((resource, i) => {
       const cell = row.cells[resource];
       const x = labelWidth + i * cellWidth;
