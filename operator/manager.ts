@@ -227,7 +227,16 @@ export class Manager {
     const controllerOptions = { workers: options.workers, isTemporary: isTemporaryError, isConflict, describeError };
     this.taskController = new Controller(
       'orchestratedtask',
-      makeTaskReconciler({ clients: this.clients, tasks: this.tasks, subtasks: this.subtasks, nodes: this.nodes, events, log: log.child({ controller: 'orchestratedtask' }), predictor: this.predictor }),
+      makeTaskReconciler({
+        clients: this.clients,
+        tasks: this.tasks,
+        subtasks: this.subtasks,
+        nodes: this.nodes,
+        events,
+        log: log.child({ controller: 'orchestratedtask' }),
+        predictor: this.predictor,
+        requestedCpuMillis: (node) => this.scheduler.ledger.usedView(node).cpuMillis,
+      }),
       log,
       controllerOptions,
     );

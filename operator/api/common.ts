@@ -223,7 +223,7 @@ export const workerSchema = z
       .min(1)
       .max(512)
       .regex(/^\S+$/)
-      .describe('Container image of the worker, e.g. registry.example.com/bench/worker:1.4. It reads its input and returns its result as documented in the README.'),
+      .describe('Container image of the worker, e.g. registry.example.com/bench/worker:1.4. It reads its input and returns its result as docs/worker-contract.md describes.'),
     imagePullPolicy: z.enum(IMAGE_PULL_POLICIES).optional().describe('When the kubelet pulls the image: Always, IfNotPresent or Never. Omitted: the Kubernetes default for the tag.'),
     command: z
       .array(z.string().max(4096).describe('One word of the entrypoint.'))

@@ -214,7 +214,7 @@ const failurePolicyShape = z
       .max(1)
       .optional()
       .describe(
-        'Share of subtasks, 0 to 1, that must succeed for the task to complete; results of failed subtasks are left out of the merge. Only below 1 with mode ContinueOnFailure (FailFast always means 1). Omitted with ContinueOnFailure: 0, the task completes with whatever succeeded.',
+        'Share of subtasks, 0 to 1, that must succeed for the task to complete; results of failed subtasks are left out of the merge. Only below 1 with mode ContinueOnFailure (FailFast always means 1). Omitted with ContinueOnFailure: 0, the task completes with whatever succeeded, and fails only if none did.',
       ),
   })
   .describe('What a subtask that fails after all retries does to the task.');

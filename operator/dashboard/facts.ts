@@ -6,7 +6,7 @@ import { providerOf, type WorkerPool } from '../api/workerpool.js';
 import type { DashboardHistory, PoolPoint } from '../core/dashboard/history.js';
 import type { DashboardFacts, PoolFacts, TaskFacts, UsageFacts } from '../core/dashboard/snapshot.js';
 import type { PlacementLedger } from '../core/placement/ledger.js';
-import { parseQuantity } from '../core/placement/quantity.js';
+import { parseQuantity, quantityOr } from '../core/placement/quantity.js';
 
 export interface FactSources {
   ledger: PlacementLedger;
@@ -21,15 +21,6 @@ function iso(value: unknown): string | undefined {
   if (!(value instanceof Date) && typeof value !== 'string') return undefined;
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-}
-
-function quantityOr(value: string | number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  try {
-    return parseQuantity(value);
-  } catch {
-    return fallback;
-  }
 }
 
 export function poolFacts(pool: WorkerPool): PoolFacts {
@@ -88,8 +79,8 @@ export function usageFacts(subtask: Subtask): UsageFacts | undefined {
   return {
     ...(subtask.status.workerPool ? { pool: subtask.status.workerPool } : {}),
     taskType: subtask.spec.taskType,
-    requestedCpuCores: quantityOr(subtask.spec.resources?.cpu, 0),
-    requestedMemoryBytes: quantityOr(subtask.spec.resources?.memory, 0),
+    requestedCpuCores: quantityOr(parseQuantity, subtask.spec.resources?.cpu, 0),
+    requestedMemoryBytes: quantityOr(parseQuantity, subtask.spec.resources?.memory, 0),
     ...(seconds !== undefined ? { executionSeconds: seconds } : {}),
     ...(metrics?.cpuCoresUsed !== undefined ? { cpuCoresUsed: metrics.cpuCoresUsed } : {}),
     ...(metrics?.memoryBytesUsed !== undefined ? { memoryBytesUsed: metrics.memoryBytesUsed } : {}),

@@ -95,7 +95,8 @@ export const inputDocumentSchema = z.looseObject({
   attempt: z.int().min(1).optional(),
   taskType: z.string().min(1).optional(),
   params: z.record(z.string(), z.unknown(), { error: 'expected an object' }).default({}),
-  // Usually an array; for a later shard or stage, whatever the one before returned.
+  // An array: the partition's items, or for a later shard or stage the one before's result
+  // (wrapped in a one-item array when it was not one).
   items: z.unknown().default([]),
 });
 export type InputDocument = z.output<typeof inputDocumentSchema>;

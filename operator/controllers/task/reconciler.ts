@@ -8,7 +8,8 @@ import type { OrchestratedTaskStatus } from '../../api/orchestratedtask.js';
 import type { Subtask } from '../../api/subtask.js';
 import { GROUP_VERSION } from '../../api/common.js';
 import { chunkForConfigMaps, MergeError, mergeResults, RESULT_KEY, type SubtaskResult } from '../../core/merge/index.js';
-import { choosePartitions, planSubtasks, SplitError, toLabelValue, type PlannedSubtask } from '../../core/split/index.js';
+import { cpuMillis, quantityOr } from '../../core/placement/quantity.js';
+import { choosePartitions, freeCpuSlots, planSubtasks, SplitError, toLabelValue, type PlannedSubtask } from '../../core/split/index.js';
 import { isAlreadyExists, isNotFound, mergePatch, type KubeClients } from '../../kube/client.js';
 import type { EventSink } from '../../kube/events.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
@@ -34,6 +35,8 @@ export interface TaskReconcilerDeps {
   log: Logger;
   /** Fills what a task leaves out (resources, partitions); omitted: nothing is predicted. */
   predictor?: { predict(query: PredictionQuery): Prediction };
+  /** Millicores requested on a node by every pod (the placement ledger); omitted: none. */
+  requestedCpuMillis?: (nodeName: string) => number;
   now?: () => Date;
 }
 
@@ -127,10 +130,12 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
       const hardware = node.metadata?.labels?.[LABELS.hardware];
       return wanted === 'any' || hardware === wanted;
     });
-    // One slot per allocatable core when the task asks for none in particular: a rough measure,
-    // the predictor refines it (issue: predictor).
-    const cpuPerSubtask = Math.max(1, Number.parseFloat(String(task.spec.resources?.cpu ?? '1')) || 1);
-    const slots = ready.reduce((sum, node) => sum + Math.floor((Number.parseFloat(String(node.status?.allocatable?.cpu ?? '0')) || 0) / cpuPerSubtask), 0);
+    // Free CPU (allocatable minus what every pod requests) divided by what one subtask asks for,
+    // one core when the task says nothing: a rough measure, the predictor refines it.
+    const slots = freeCpuSlots(
+      ready.map((node) => ({ allocatableMillis: quantityOr(cpuMillis, node.status?.allocatable?.cpu, 0), requestedMillis: deps.requestedCpuMillis?.(node.metadata!.name!) ?? 0 })),
+      quantityOr(cpuMillis, task.spec.resources?.cpu, 1000),
+    );
     return { ...(slots > 0 ? { freeSlots: slots } : {}), slotKind: wanted === 'any' ? '' : wanted.toUpperCase() };
   }
 

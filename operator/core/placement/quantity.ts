@@ -45,3 +45,13 @@ export function formatBytes(bytes: number): string {
 export function formatCores(millis: number): string {
   return millis % 1000 === 0 ? String(millis / 1000) : `${Number((millis / 1000).toFixed(3))}`;
 }
+
+/** `parse(quantity)`, or `fallback` when the quantity is missing or malformed (for display and hints). */
+export function quantityOr(parse: (quantity: string | number) => number, quantity: string | number | undefined, fallback: number): number {
+  if (quantity === undefined) return fallback;
+  try {
+    return parse(quantity);
+  } catch {
+    return fallback;
+  }
+}

@@ -105,3 +105,12 @@ function itemsEach(itemCount: number, partitions: number): string {
   const noun = high === 1 ? 'item' : 'items';
   return low === high ? `${formatNumber(low)} ${noun} each` : `${formatNumber(low)}–${formatNumber(high)} ${noun} each`;
 }
+
+/**
+ * Subtasks of `perSubtaskMillis` CPU that fit in what is free on the nodes (allocatable minus
+ * every pod's requests), node by node: a subtask never spans two nodes.
+ */
+export function freeCpuSlots(nodes: ReadonlyArray<{ allocatableMillis: number; requestedMillis: number }>, perSubtaskMillis: number): number {
+  const per = Math.max(1, perSubtaskMillis);
+  return nodes.reduce((sum, node) => sum + Math.max(0, Math.floor((node.allocatableMillis - node.requestedMillis) / per)), 0);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { DEFAULT_PARTITIONS, choosePartitions, contiguousSlices } from '../../../operator/core/split/index.js';
+import { DEFAULT_PARTITIONS, choosePartitions, contiguousSlices, freeCpuSlots } from '../../../operator/core/split/index.js';
 
 describe('choosePartitions', () => {
   test('one partition per free slot, with a reason fit for an Event', () => {
@@ -80,5 +80,22 @@ describe('contiguousSlices', () => {
         if (items > 0) expect(Math.min(...counts)).toBeGreaterThan(0);
       }
     }
+  });
+});
+
+describe('freeCpuSlots', () => {
+  test('counts what is free on each node, in millicores, node by node', () => {
+    // 3900m allocatable with 1400m requested leaves 2500m: five 500m subtasks, not 3900 "cores".
+    expect(freeCpuSlots([{ allocatableMillis: 3900, requestedMillis: 1400 }], 500)).toBe(5);
+    // Two nodes with 1.5 cores free each hold two 1-core subtasks, not three.
+    expect(freeCpuSlots([{ allocatableMillis: 2000, requestedMillis: 500 }, { allocatableMillis: 2000, requestedMillis: 500 }], 1000)).toBe(2);
+  });
+
+  test('a full or over-committed node adds nothing, and never subtracts', () => {
+    expect(freeCpuSlots([{ allocatableMillis: 2000, requestedMillis: 2500 }, { allocatableMillis: 4000, requestedMillis: 0 }], 1000)).toBe(4);
+  });
+
+  test('a request of 0 counts as 1 millicore rather than dividing by zero', () => {
+    expect(freeCpuSlots([{ allocatableMillis: 10, requestedMillis: 0 }], 0)).toBe(10);
   });
 });
