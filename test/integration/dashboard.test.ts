@@ -137,8 +137,9 @@ describe('dashboard in headless Chromium', () => {
     const allocation = await page.textContent(`#allocation [data-pool="${POOL}"]`);
     expect(allocation).toMatch(/kwok · gpu/);
     expect(allocation).toMatch(/\$\d+(\.\d+)?\/h/);
-    const cost = await page.textContent('#cost [data-testid="spent"]');
-    expect(cost).toMatch(/now \$[1-9]/);
+    // The pool's status (and so its cost) is written after its nodes are seen: wait for it.
+    await waitInPage(page, 'the pool\'s cost per hour counted', async () => /now \$[1-9]/.test((await page.textContent('#cost [data-testid="spent"]', { timeout: 1000 })) ?? ''), 30_000);
+    expect(await page.textContent(`#allocation [data-pool="${POOL}"]`)).toMatch(/\$[1-9]\d*(\.\d+)?\/h/);
 
     // The page keeps drawing new snapshots without being reloaded.
     const before = await snapshotsDrawn(page);
