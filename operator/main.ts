@@ -185,6 +185,13 @@ const manager = new Manager(kubeConfig, log, {
   }),
 });
 
+// A client library's stray promise (the cloud SDKs start some in the background) must not take
+// down the controllers of every other task: it is logged and counted, and reconciles go on.
+process.on('unhandledRejection', (reason: unknown) => {
+  manager.metrics.unhandledRejections.inc();
+  log.error({ err: reason instanceof Error ? { message: reason.message, stack: reason.stack } : String(reason) }, 'unhandled promise rejection (ignored; please report it)');
+});
+
 let stopping = false;
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {
   process.on(signal, () => {

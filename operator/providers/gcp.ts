@@ -177,8 +177,26 @@ export function gcpKeyFrom(credentials: Credentials | undefined): Record<string,
     throw new ProviderError('the credentials Secret\'s key.json is not JSON', 'auth');
   }
   if (typeof key !== 'object' || key === null || Array.isArray(key)) throw new ProviderError('the credentials Secret\'s key.json is not a key object', 'auth');
-  return key as Record<string, unknown>;
+  const record = key as Record<string, unknown>;
+  // google-auth-library rejects an incomplete key inside promises it does not hand back; check
+  // here, so the pool reports what is wrong instead.
+  const type = record.type;
+  const required = typeof type === 'string' ? KEY_FIELDS[type] : undefined;
+  if (!required) {
+    throw new ProviderError(`the credentials Secret's key.json has type ${JSON.stringify(type)}; expected one of ${Object.keys(KEY_FIELDS).join(', ')}`, 'auth');
+  }
+  const missing = required.filter((field) => typeof record[field] !== 'string' && (typeof record[field] !== 'object' || record[field] === null));
+  if (missing.length > 0) throw new ProviderError(`the credentials Secret's key.json (${type}) lacks ${missing.join(', ')}`, 'auth');
+  return record;
 }
+
+/** Fields each kind of Google credentials file must have. */
+const KEY_FIELDS: Record<string, readonly string[]> = {
+  service_account: ['client_email', 'private_key'],
+  authorized_user: ['client_id', 'client_secret', 'refresh_token'],
+  external_account: ['audience', 'subject_token_type'],
+  impersonated_service_account: ['service_account_impersonation_url', 'source_credentials'],
+};
 
 export class GcpProvider implements NodeProvider {
   readonly name = 'gcp' as const;
@@ -375,6 +393,9 @@ export class GcpProvider implements NodeProvider {
   private toProviderInstance(spec: GcpSpec, managed: IManagedInstance): ProviderInstance | undefined {
     const name = instanceName(managed);
     if (!name) return undefined;
+    // The MIG keeps retrying a creation that failed; its last attempt's errors say why.
+    const errors = managed.lastAttempt?.errors?.errors ?? [];
+    const problem = errors.map((e) => [e.code, e.message].filter(Boolean).join(': ')).filter(Boolean).join('; ').slice(0, 512);
     return {
       id: name,
       // kubelet on GCE registers under the instance name.
@@ -382,6 +403,7 @@ export class GcpProvider implements NodeProvider {
       state: managedInstanceState(managed),
       ...(spec.machineType ? { instanceType: spec.machineType } : {}),
       spot: spec.spot,
+      ...(problem ? { problem } : {}),
     };
   }
 

@@ -16,6 +16,8 @@ export interface ProviderInstance {
   spot?: boolean;
   /** RFC 3339. */
   launchedAt?: string;
+  /** Why a pending instance is not coming up, as the provider says (e.g. a zone out of capacity). */
+  problem?: string;
 }
 
 /** What the pool's Secret held, already read by the controller (providers never read Secrets). */

@@ -46,6 +46,11 @@ export class OperatorMetrics {
     labelNames: ['source'] as const,
     registers: [this.registry],
   });
+  readonly unhandledRejections = new Counter({
+    name: 'drm_unhandled_rejections_total',
+    help: 'Promise rejections nothing handled (logged and ignored; a bug to report, e.g. in a cloud SDK).',
+    registers: [this.registry],
+  });
   readonly scalingDecisions = new Counter({
     name: 'drm_scaling_decisions_total',
     help: 'Scaling decisions made by the autoscaler, by pool and action (scale_up, scale_down, maintain).',

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dataParallelTask, workerPool } from '../builders/index.js';
-import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, manifestInput } from '../support/cluster.js';
+import { applyManifest, createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, manifestInput } from '../support/cluster.js';
 import { coreClient, sampleOccupancy } from '../support/occupancy.js';
 import { startOperator, stopAll, waitForOperator, type ManagedProcess } from '../support/operator.js';
 import { waitUntil } from '../support/wait.js';
@@ -51,22 +51,19 @@ afterAll(async () => {
 
 describe('WorkerPool autoscaling on kwok', () => {
   test('40 GPU subtasks scale a pool up from 0 nodes (through provider failures), run, and the pool returns to minNodes; bounds hold throughout', async () => {
-    kubectlOk(
-      ['apply', '-f', '-'],
-      manifestInput(
-        workerPool(POOL, 'kwok', {
-          metadata: { labels: { 'autoscale-test': suffix }, annotations: { 'drm.dtf.io/kwok-fail-launches': '2' } },
-          spec: {
-            hardware: { type: 'gpu', gpuProduct: PRODUCT, gpuCount: 4, gpuMemoryMiB: 24576 },
-            provider: { kwok: { node: { cpu: '16', memory: '64Gi', gpu: 4 } } },
-            minNodes: 0,
-            maxNodes: MAX_NODES,
-            costPerNodeHour: COST_PER_NODE,
-            maxCostPerHour: MAX_COST,
-            scaling: { intervalSeconds: 5, cooldownSeconds: 5, scaleDownIdleSeconds: 10, horizonSeconds: 60 },
-          },
-        }),
-      ),
+    applyManifest(
+      workerPool(POOL, 'kwok', {
+        metadata: { labels: { 'autoscale-test': suffix }, annotations: { 'drm.dtf.io/kwok-fail-launches': '2' } },
+        spec: {
+          hardware: { type: 'gpu', gpuProduct: PRODUCT, gpuCount: 4, gpuMemoryMiB: 24576 },
+          provider: { kwok: { node: { cpu: '16', memory: '64Gi', gpu: 4 } } },
+          minNodes: 0,
+          maxNodes: MAX_NODES,
+          costPerNodeHour: COST_PER_NODE,
+          maxCostPerHour: MAX_COST,
+          scaling: { intervalSeconds: 5, cooldownSeconds: 5, scaleDownIdleSeconds: 10, horizonSeconds: 60 },
+        },
+      }),
     );
     // Nodes sampled all along: never more than maxNodes, nor than maxCostPerHour pays for.
     let maxSeen = 0;

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CreateSubnetCommand, CreateVpcCommand, DescribeInstancesCommand, EC2Client, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { workerPool } from '../builders/index.js';
-import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, manifestInput } from '../support/cluster.js';
+import { applyManifest, createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk } from '../support/cluster.js';
 import { startEc2FaultProxy, startMoto, type Ec2FaultProxy, type MotoServer } from '../support/moto.js';
 import { startOperator, stopAll, waitForOperator } from '../support/operator.js';
 import { waitUntil } from '../support/wait.js';
@@ -55,21 +55,18 @@ describe('an aws pool against moto', () => {
     const subnet = await ec2.send(new CreateSubnetCommand({ VpcId: vpc.Vpc!.VpcId!, CidrBlock: '10.1.1.0/24', AvailabilityZone: `${REGION}a` }));
     // The first RunInstances calls are throttled: the SDK and the controller retry.
     proxy.inject({ action: 'RunInstances', fault: { kind: 'throttle' }, times: 2 });
-    kubectlOk(
-      ['apply', '-f', '-'],
-      manifestInput(
-        workerPool(POOL, 'aws', {
-          spec: {
-            hardware: { type: 'cpu', gpuProduct: undefined, gpuCount: undefined, gpuMemoryMiB: undefined },
-            provider: { aws: { region: REGION, instanceTypes: ['m5.large'], launchTemplate: undefined, subnetIds: [subnet.Subnet!.SubnetId!], spot: true, credentialsSecretRef: { name: 'aws-creds' } } },
-            minNodes: 2,
-            maxNodes: 3,
-            costPerNodeHour: 0.1,
-            maxCostPerHour: undefined,
-            scaling: { intervalSeconds: 5, cooldownSeconds: 5 },
-          },
-        }),
-      ),
+    applyManifest(
+      workerPool(POOL, 'aws', {
+        spec: {
+          hardware: { type: 'cpu', gpuProduct: undefined, gpuCount: undefined, gpuMemoryMiB: undefined },
+          provider: { aws: { region: REGION, instanceTypes: ['m5.large'], launchTemplate: undefined, subnetIds: [subnet.Subnet!.SubnetId!], spot: true, credentialsSecretRef: { name: 'aws-creds' } } },
+          minNodes: 2,
+          maxNodes: 3,
+          costPerNodeHour: 0.1,
+          maxCostPerHour: undefined,
+          scaling: { intervalSeconds: 5, cooldownSeconds: 5 },
+        },
+      }),
     );
     await waitUntil('two instances', async () => (await running()).length === 2, 120_000);
     const first = await running();

@@ -7,7 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { dataParallelTask, workerPool } from '../builders/index.js';
-import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, manifestInput, rootDir } from '../support/cluster.js';
+import { applyManifest, createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, manifestInput, rootDir } from '../support/cluster.js';
 import { coreClient } from '../support/occupancy.js';
 import { startOperator, stopAll, waitForOperator } from '../support/operator.js';
 
@@ -75,21 +75,18 @@ describe('dashboard in headless Chromium', () => {
     await page.goto(`http://127.0.0.1:${PORT}/dashboard/`);
     await waitInPage(page, 'a live connection', async () => (await page.locator('#connection').textContent()) === 'live', 20_000);
 
-    kubectlOk(
-      ['apply', '-f', '-'],
-      manifestInput(
-        workerPool(POOL, 'kwok', {
-          metadata: { labels: { 'dashboard-test': suffix } },
-          spec: {
-            hardware: { type: 'gpu', gpuProduct: PRODUCT, gpuCount: 4, gpuMemoryMiB: 16384 },
-            provider: { kwok: { node: { cpu: '8', memory: '32Gi', gpu: 4 } } },
-            minNodes: 0,
-            maxNodes: 3,
-            costPerNodeHour: 2.5,
-            scaling: { intervalSeconds: 5, cooldownSeconds: 5, scaleDownIdleSeconds: 10, horizonSeconds: 60 },
-          },
-        }),
-      ),
+    applyManifest(
+      workerPool(POOL, 'kwok', {
+        metadata: { labels: { 'dashboard-test': suffix } },
+        spec: {
+          hardware: { type: 'gpu', gpuProduct: PRODUCT, gpuCount: 4, gpuMemoryMiB: 16384 },
+          provider: { kwok: { node: { cpu: '8', memory: '32Gi', gpu: 4 } } },
+          minNodes: 0,
+          maxNodes: 3,
+          costPerNodeHour: 2.5,
+          scaling: { intervalSeconds: 5, cooldownSeconds: 5, scaleDownIdleSeconds: 10, horizonSeconds: 60 },
+        },
+      }),
     );
     kubectlOk(
       ['apply', '-n', namespace, '-f', '-'],

@@ -91,3 +91,8 @@ export function waitForCrdsEstablished(): void {
 export function manifestInput(manifest: unknown): string {
   return JSON.stringify(manifest);
 }
+
+/** `kubectl apply` of one manifest built by a builder, in `namespace` when given. */
+export function applyManifest(manifest: unknown, namespace?: string): string {
+  return kubectlOk(['apply', ...(namespace ? ['-n', namespace] : []), '-f', '-'], manifestInput(manifest));
+}

@@ -69,6 +69,8 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
   const lastBusy = new Map<string, number>();
   /** pool → when its last scaling action was carried out (seconds). */
   const lastScaleAt = new Map<string, number>();
+  /** pool → the stuck-instances line last reported as an event. */
+  const stuckReported = new Map<string, string>();
 
   const emit = (pool: WorkerPool, type: 'Normal' | 'Warning', reason: string, message: string) =>
     deps.events.emit({ apiVersion: GROUP_VERSION, kind: 'WorkerPool', metadata: pool.metadata }, type, reason, message);
@@ -284,6 +286,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
       return { requeueAfterMs: Math.min(interval, 15_000) };
     }
 
+    const stuck = stuckInstances(pool, instances);
     let state = poolState(pool, instances, nowMs);
     const removed = provider.canScale ? await finishDrains(pool, provider, state, instances, context) : [];
     if (removed.length > 0) state = { ...state, nodes: state.nodes.filter((n) => !removed.includes(n.name)) };
@@ -306,9 +309,23 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
         }
       }
     }
-    await record(pool, status, state, instances, decision, nodeNames, message);
+    await record(pool, status, state, instances, decision, nodeNames, message ?? stuck);
     return { requeueAfterMs: interval };
   };
+
+  /**
+   * Instances the provider says are not coming up (e.g. a zone out of capacity), as one line for
+   * the pool's status; a Warning event when that set or its reasons change, not on every reconcile.
+   */
+  function stuckInstances(pool: WorkerPool, instances: ProviderInstance[]): string | undefined {
+    const stuck = instances.filter((i) => i.state === 'pending' && i.problem);
+    const line = stuck.length === 0 ? undefined : `${stuck.length} instance${stuck.length === 1 ? '' : 's'} not coming up: ${stuck.map((i) => `${i.id}: ${i.problem}`).join('; ')}`.slice(0, 2048);
+    const name = pool.metadata.name!;
+    if (line !== undefined && stuckReported.get(name) !== line) emit(pool, 'Warning', 'InstancesNotReady', line);
+    if (line === undefined) stuckReported.delete(name);
+    else stuckReported.set(name, line);
+    return line;
+  }
 
   async function carryOut(pool: WorkerPool, provider: NodeProvider, context: { pool: WorkerPool; credentials?: Credentials }, state: PoolState, decision: ScalingDecision): Promise<string[]> {
     if (decision.action === 'maintain' || decision.count <= 0) return [];

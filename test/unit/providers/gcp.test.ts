@@ -192,9 +192,15 @@ describe('GcpProvider against the Compute fake', () => {
     expect(group().targetSize).toBe(3);
     expect(result.instances.map((i) => i.state)).toEqual(['pending', 'pending']);
     expect(result.notes).toContain('2 new instances waiting for capacity (ZONE_RESOURCE_POOL_EXHAUSTED); the group keeps retrying');
+    // Listed later, each waiting instance says why, for the pool's status.
+    const waiting = (await provider.list(context)).filter((i) => i.state === 'pending');
+    expect(waiting).toHaveLength(2);
+    for (const instance of waiting) expect(instance.problem).toMatch(/^ZONE_RESOURCE_POOL_EXHAUSTED: The zone does not have enough resources/);
     fake.setStockout(PROJECT, ZONE, MIG, false);
     await new Promise((r) => setTimeout(r, 100));
-    expect((await provider.list(context)).map((i) => i.state)).toEqual(['running', 'running', 'running']);
+    const recovered = await provider.list(context);
+    expect(recovered.map((i) => i.state)).toEqual(['running', 'running', 'running']);
+    expect(recovered.every((i) => i.problem === undefined)).toBe(true);
   });
 
   test('429 is retried; persistent 429 is throttled', async () => {
@@ -296,8 +302,16 @@ describe('GcpProvider against the Compute fake', () => {
   test('credentials: a key.json that is not JSON is an auth error', async () => {
     await expect(provider.list({ pool, credentials: { 'key.json': 'not json' } })).rejects.toMatchObject({ kind: 'auth' });
     expect(gcpKeyFrom(undefined)).toBeUndefined();
-    expect(gcpKeyFrom({ 'key.json': '{"type":"service_account"}' })).toEqual({ type: 'service_account' });
+    const key = { type: 'service_account', client_email: 'drm@p.iam.gserviceaccount.com', private_key: '-----BEGIN PRIVATE KEY-----\n...' };
+    expect(gcpKeyFrom({ 'key.json': JSON.stringify(key) })).toEqual(key);
     expect(() => gcpKeyFrom({ 'key.json': '[1]' })).toThrow(expect.objectContaining({ kind: 'auth' }));
+  });
+
+  test('credentials: an incomplete key is an auth error naming what it lacks, before any client is built', async () => {
+    expect(() => gcpKeyFrom({ 'key.json': '{}' })).toThrow(/has type undefined; expected one of service_account, authorized_user/);
+    expect(() => gcpKeyFrom({ 'key.json': '{"type":"service_account","client_email":"x@y"}' })).toThrow(/\(service_account\) lacks private_key/);
+    expect(() => gcpKeyFrom({ 'key.json': '{"type":"authorized_user"}' })).toThrow(/lacks client_id, client_secret, refresh_token/);
+    await expect(provider.list({ pool, credentials: { 'key.json': '{}' } })).rejects.toMatchObject({ kind: 'auth' });
   });
 });
 
