@@ -128,9 +128,17 @@ describe('dashboard in headless Chromium', () => {
     const cellResources = await attributes(page, `#heatmap g[data-node^="${POOL}"]`, 'data-resource');
     const ours = cellNodes.map((node, i) => ({ node, resource: cellResources[i] }));
     expect(new Set(ours.map((cell) => cell.resource))).toEqual(new Set(['cpu', 'memory', 'gpu']));
-    // The page agrees with the cluster: every node of the pool has its row.
-    const nodes = await poolNodes();
-    for (const node of nodes) expect(ours.some((cell) => cell.node === node)).toBe(true);
+    // The page agrees with the cluster: every node of the pool gets its row (the pool may still
+    // be growing, so the page is given a few snapshots to catch up).
+    await waitInPage(
+      page,
+      'a row for every node of the pool',
+      async () => {
+        const shown = new Set(await attributes(page, `#heatmap g[data-node^="${POOL}"]`, 'data-node'));
+        return (await poolNodes()).every((node) => shown.has(node));
+      },
+      15_000,
+    );
     const allocation = await page.textContent(`#allocation [data-pool="${POOL}"]`);
     expect(allocation).toMatch(/kwok · gpu/);
     expect(allocation).toMatch(/\$\d+(\.\d+)?\/h/);

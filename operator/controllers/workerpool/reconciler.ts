@@ -11,8 +11,7 @@ import { MAX_DECISIONS } from '../../api/workerpool.js';
 import { GROUP_VERSION } from '../../api/common.js';
 import { nodeAllocatable, type PendingDemand, type PlacementLedger } from '../../core/placement/index.js';
 import type { Prediction, PredictionQuery } from '../../core/predict/index.js';
-import { choosePool, decideScaling } from '../../core/scaling/index.js';
-import type { Amounts, PendingWork, PoolNodeState, PoolState, PredictedWork, ScalingDecision } from '../../core/scaling/index.js';
+import { choosePool, decideScaling, remainingSeconds, type Amounts, type PendingWork, type PoolNodeState, type PoolState, type PredictedWork, type ScalingDecision } from '../../core/scaling/index.js';
 import { parseQuantity } from '../../core/placement/quantity.js';
 import { isNotFound, mergePatch, type KubeClients } from '../../kube/client.js';
 import type { EventSink } from '../../kube/events.js';
@@ -174,7 +173,8 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
   /**
    * Predicted resource-seconds still to do: the remaining time of our subtasks running on the
    * pool's nodes, plus the whole predicted time of those waiting for a node of the pool's kind
-   * (hardware class and GPU product), each times its requests.
+   * (hardware class and GPU product), each times its requests. Subtasks the predictor knows
+   * nothing about (its default tier) count for the whole horizon.
    */
   function predictedFor(state: PoolState, nowMs: number): PredictedWork | undefined {
     if (!deps.predictor) return undefined;
@@ -191,7 +191,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
         continue;
       }
       const prediction = deps.predictor.predict({ taskType: subtask.spec.taskType, params: subtask.spec.params ?? {}, hardware: { type: state.hardware === 'gpu' ? 'gpu' : 'cpu' } });
-      const remaining = Math.max(0, prediction.executionSeconds - elapsed);
+      const remaining = remainingSeconds(prediction, elapsed, state.scaling.horizonSeconds);
       const resources = subtask.spec.resources;
       work.cpuSeconds += (resources?.cpu !== undefined ? parseQuantity(resources.cpu) : prediction.cpu) * remaining;
       work.memoryByteSeconds += (resources?.memory !== undefined ? parseQuantity(resources.memory) : prediction.memoryBytes) * remaining;
