@@ -23,6 +23,11 @@ function iso(value: unknown): string | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }
 
+/** Milliseconds since the epoch of a timestamp, NaN if there is none (cheap: once per subtask per tick). */
+function millisOf(value: unknown): number {
+  return value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : Number.NaN;
+}
+
 export function poolFacts(pool: WorkerPool): PoolFacts {
   const status = pool.status;
   return {
@@ -74,7 +79,7 @@ export function usageFacts(subtask: Subtask): UsageFacts | undefined {
   if (subtask.status?.phase !== 'Completed') return undefined;
   const metrics = subtask.status.metrics;
   // The worker's own figure, else the successful attempt's span as the subtask recorded it.
-  const span = (Date.parse(iso(subtask.status.completionTime) ?? '') - Date.parse(iso(subtask.status.startTime) ?? '')) / 1000;
+  const span = (millisOf(subtask.status.completionTime) - millisOf(subtask.status.startTime)) / 1000;
   const seconds = metrics?.executionSeconds ?? (Number.isFinite(span) && span >= 0 ? span : undefined);
   return {
     ...(subtask.status.workerPool ? { pool: subtask.status.workerPool } : {}),

@@ -192,7 +192,11 @@ export function poolViews(pools: readonly PoolFacts[], nodes: readonly NodeFacts
  */
 export function efficiency(usage: readonly UsageFacts[]): EfficiencyView[] {
   const scopes = new Map<string, UsageFacts[]>();
-  const add = (scope: string, fact: UsageFacts) => scopes.set(scope, [...(scopes.get(scope) ?? []), fact]);
+  const add = (scope: string, fact: UsageFacts) => {
+    const facts = scopes.get(scope);
+    if (facts) facts.push(fact);
+    else scopes.set(scope, [fact]);
+  };
   for (const fact of usage) {
     if (fact.cpuCoresUsed === undefined && fact.memoryBytesUsed === undefined) continue;
     add('all', fact);
