@@ -50,3 +50,23 @@ stop_pid_file() { # name pid-file
   fi
   rm -f "$2"
 }
+
+# Points KUBECONFIG at the cluster to run against: the user's own (KUBECONFIG set elsewhere), or
+# the local control plane, started here when it is not running and then stopped on exit
+# (STARTED_CLUSTER=1). Exports DRM_KUBECTL and DRM_HELM for the tests and benchmarks.
+STARTED_CLUSTER=0
+use_test_cluster() {
+  if using_external_cluster; then
+    log "using the cluster at KUBECONFIG=$KUBECONFIG"
+  else
+    if ! bash "$HACK_DIR/cluster.sh" status 2>/dev/null | grep -q 'apiserver: ready'; then
+      STARTED_CLUSTER=1
+      trap 'bash "$HACK_DIR/cluster.sh" down' EXIT
+    fi
+    bash "$HACK_DIR/cluster.sh" up
+    export KUBECONFIG="$LOCAL_KUBECONFIG"
+  fi
+  export DRM_KUBECTL DRM_HELM
+  DRM_KUBECTL="$(tool_path kubectl)"
+  DRM_HELM="$(tool_path helm)"
+}

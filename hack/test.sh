@@ -15,28 +15,16 @@ log "type check"; tsc -p tsconfig.json --noEmit
 log "lint"; eslint .
 log "Dockerfile lint"; bash "$HACK_DIR/hadolint.sh"
 log "generated files up to date"; tsx hack/generate.ts --check
-# The operator and worker run compiled in integration tests, as in the image.
-# The same build script as the image's (Dockerfile).
+# The operator and worker run compiled in integration tests, built by the image's own build
+# script (Dockerfile).
 log "build"; npm run --silent build
 
 status=0
 log "unit tests"
 bash "$HACK_DIR/jest.sh" --selectProjects unit --json --outputFile "$RESULTS/unit.json" "$@" || status=$?
 
-started_cluster=0
-if using_external_cluster; then
-  log "integration tests against KUBECONFIG=$KUBECONFIG"
-else
-  if ! bash "$HACK_DIR/cluster.sh" status 2>/dev/null | grep -q 'apiserver: ready'; then
-    started_cluster=1
-    trap 'bash "$HACK_DIR/cluster.sh" down' EXIT
-  fi
-  bash "$HACK_DIR/cluster.sh" up
-  export KUBECONFIG="$LOCAL_KUBECONFIG"
-fi
-export DRM_KUBECTL DRM_HELM CHROMIUM_PATH
-DRM_KUBECTL="$(tool_path kubectl)"
-DRM_HELM="$(tool_path helm)"
+use_test_cluster
+export CHROMIUM_PATH
 # The dashboard's browser test drives Debian's Chromium.
 CHROMIUM_PATH="$(bash "$HACK_DIR/chromium.sh")"
 log "integration tests"
@@ -53,5 +41,5 @@ node -e '
   }
   console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 ' "$RESULTS"
-(( started_cluster == 0 )) || log "stopping the control plane this run started"
+(( STARTED_CLUSTER == 0 )) || log "stopping the control plane this run started"
 exit "$status"
