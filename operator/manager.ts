@@ -6,8 +6,9 @@ import os from 'node:os';
 import type { OrchestratedTask } from './api/orchestratedtask.js';
 import type { Subtask } from './api/subtask.js';
 import type { PlacementPolicy, WorkerPool } from './api/workerpool.js';
-import { ANNOTATIONS, DEFAULT_SCHEDULER_NAME, LABELS, MANAGER } from './controllers/labels.js';
+import { DEFAULT_SCHEDULER_NAME, LABELS, MANAGER } from './controllers/labels.js';
 import { buildWorkerPod, type WorkerPodOptions } from './controllers/subtask/pod.js';
+import { simulationAnnotations } from './controllers/simulation.js';
 import { makeSubtaskReconciler } from './controllers/subtask/reconciler.js';
 import { makeTaskReconciler } from './controllers/task/reconciler.js';
 import { describeError, isConflict, isTemporaryError, makeClients, type KubeClients, type RateLimitedKubeConfig } from './kube/client.js';
@@ -64,22 +65,6 @@ export function subtaskFacingState(task: OrchestratedTask): string {
   return JSON.stringify([task.metadata.uid, Boolean(task.metadata.deletionTimestamp), Boolean(task.spec.cancel), phase === 'Failed' || phase === 'Cancelled' ? phase : '', task.spec.retry ?? null]);
 }
 
-/**
- * The task's simulation knobs, copied to its pods for kwok's stages: the duration as given (kwok
- * parses it), usage figures only when they are plain non-negative numbers, since kwok pastes them
- * into the worker's JSON termination message as they are.
- */
-export function simulationAnnotations(annotations: Record<string, string> | undefined): Record<string, string> {
-  const copied: Record<string, string> = {};
-  const duration = annotations?.[ANNOTATIONS.simulatedDuration];
-  if (duration) copied[ANNOTATIONS.simulatedDuration] = duration;
-  const cpu = annotations?.[ANNOTATIONS.simulatedCpuCores];
-  if (cpu !== undefined && /^\d{1,6}(\.\d{1,6})?$/.test(cpu)) copied[ANNOTATIONS.simulatedCpuCores] = cpu;
-  const memory = annotations?.[ANNOTATIONS.simulatedMemoryBytes];
-  if (memory !== undefined && /^\d{1,18}$/.test(memory)) copied[ANNOTATIONS.simulatedMemoryBytes] = memory;
-  return copied;
-}
-
 export class Manager {
   private readonly clients: KubeClients;
   private readonly informers: ResilientInformer<KubernetesObject>[] = [];
@@ -129,7 +114,7 @@ export class Manager {
       const pools = this.scheduler.poolInfos();
       const allowed = allowedPools(task?.spec.poolSelector, pools);
       const tolerations = poolTolerations(pools, allowed, subtask.spec.hardware?.type ?? 'any', subtask.spec.resources?.gpu ?? 0);
-      const simulated = simulationAnnotations(task?.metadata.annotations);
+      const simulated = simulationAnnotations(task?.metadata.annotations).copied;
       return {
         builtinWorkerImage: options.builtinWorkerImage,
         schedulerName,

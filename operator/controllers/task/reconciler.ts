@@ -18,6 +18,7 @@ import type { Logger } from '../../runtime/logger.js';
 import type { Prediction, PredictionQuery } from '../../core/predict/index.js';
 import { cpuQuantity, memoryQuantity, predictionView } from '../../predict/format.js';
 import { FINALIZER, LABELS, MANAGER } from '../labels.js';
+import { simulationAnnotations } from '../simulation.js';
 import { parseConfigMapJson, readSubtaskResult } from '../results.js';
 import { stripUndefined } from '../subtask/reconciler.js';
 import { completionPercentage, countSubtasks, deadlineOf, taskVerdict, TERMINAL_TASK_PHASES } from './summary.js';
@@ -188,6 +189,7 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
       return;
     }
     for (const note of plan.notes) emit(task, 'Normal', 'SplitNote', note);
+    for (const problem of simulationAnnotations(task.metadata.annotations).ignored) emit(task, 'Warning', 'SimulationIgnored', problem);
     const perSubtaskItems = Math.ceil(items.length / Math.max(1, plan.subtasks.length));
     const resolved = plan.subtasks.map((planned) => withPredictedResources(planned, task.spec.strategy === 'DataParallel' || task.spec.strategy === 'PipelineParallel' ? perSubtaskItems : items.length));
     const predicted = resolved.find((r) => r.prediction)?.prediction;

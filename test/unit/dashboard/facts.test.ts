@@ -4,7 +4,6 @@ import { orchestratedTaskSchema, subtaskSchema, workerPoolSchema } from '../../.
 import { DashboardHistory } from '../../../operator/core/dashboard/history.js';
 import { PlacementLedger } from '../../../operator/core/placement/ledger.js';
 import { gatherFacts, poolFacts, taskFacts, usageFacts } from '../../../operator/dashboard/facts.js';
-import { simulationAnnotations } from '../../../operator/manager.js';
 import { dataParallelTask, subtask, workerPool } from '../../builders/index.js';
 import { GI, nodeInfo, res } from '../core/placement/builders.js';
 
@@ -101,23 +100,5 @@ describe('gatherFacts', () => {
     expect(facts.usage).toHaveLength(1);
     expect(history.samples()).toEqual([{ t: 0, pools: { gpu: { nodes: 1, readyNodes: 1, costPerHour: 2 } }, costPerHour: 2, spentUsd: 0 }]);
     expect(gatherFacts({ ledger, pools: () => [pool], tasks: () => [], subtasks: () => [], history }, new Date(1_800_000)).spentUsd).toBeCloseTo(1, 10);
-  });
-});
-
-describe('simulationAnnotations', () => {
-  test('copies the duration, and usage figures only when they are plain numbers kwok can paste into JSON', () => {
-    expect(
-      simulationAnnotations({
-        'drm.dtf.io/simulated-duration': '2s',
-        'drm.dtf.io/simulated-cpu-cores': '0.6',
-        'drm.dtf.io/simulated-memory-bytes': '536870912',
-        'other/annotation': 'x',
-      }),
-    ).toEqual({ 'drm.dtf.io/simulated-duration': '2s', 'drm.dtf.io/simulated-cpu-cores': '0.6', 'drm.dtf.io/simulated-memory-bytes': '536870912' });
-    for (const bad of ['1,5', '-1', '1e3', '"1"}', '', '0.5 ', 'NaN']) {
-      expect(simulationAnnotations({ 'drm.dtf.io/simulated-cpu-cores': bad, 'drm.dtf.io/simulated-memory-bytes': bad })).toEqual({});
-    }
-    expect(simulationAnnotations({ 'drm.dtf.io/simulated-memory-bytes': '1.5' })).toEqual({});
-    expect(simulationAnnotations(undefined)).toEqual({});
   });
 });
