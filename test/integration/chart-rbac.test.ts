@@ -99,6 +99,10 @@ describe("the chart's RBAC", () => {
     const task = JSON.parse(kubectlOk(['get', 'ot', 'squares', '-n', namespace, '-o', 'json'])) as { status: { phase: string; result: unknown } };
     expect(task.status.phase).toBe('Completed');
     expect(task.status.result).toEqual([1, 4, 9, 16, 25, 36]);
+    // The dashboard needs no permission beyond the caches: it shows the task, as this ServiceAccount.
+    const snapshot = (await (await fetch(`http://127.0.0.1:${PORT}/dashboard/api/snapshot`)).json()) as { tasks: Array<{ namespace: string; name: string; phase: string }>; heatmap: { rows: unknown[] } };
+    expect(snapshot.tasks).toContainEqual(expect.objectContaining({ namespace, name: 'squares', phase: 'Completed' }));
+    expect(snapshot.heatmap.rows.length).toBeGreaterThan(0);
     // RBAC refused nothing along the way (other refusals, such as writes into namespaces that
     // other tests are deleting, are not about RBAC).
     expect(operator.output().match(/User \\?"system:serviceaccount:[^"\\]*\\?" cannot [a-z]+ resource[^"]*/g) ?? []).toEqual([]);
