@@ -9,6 +9,7 @@ import type { Subtask } from '../../api/subtask.js';
 import { GROUP_VERSION } from '../../api/common.js';
 import { chunkForConfigMaps, MergeError, mergeResults, RESULT_KEY, type SubtaskResult } from '../../core/merge/index.js';
 import { cpuMillis, quantityOr } from '../../core/placement/quantity.js';
+import { largestNodeOfClass, nodeInfoFrom } from '../../core/placement/index.js';
 import { choosePartitions, freeCpuSlots, planSubtasks, SplitError, toLabelValue, type PlannedSubtask } from '../../core/split/index.js';
 import { isAlreadyExists, isNotFound, mergePatch, type KubeClients } from '../../kube/client.js';
 import type { EventSink } from '../../kube/events.js';
@@ -105,8 +106,12 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     return deps.predictor.predict({ taskType, params: params ?? {}, inputSize, hardware: { type, ...(hardware?.gpuProduct ? { gpuProduct: hardware.gpuProduct } : {}) } });
   }
 
-  /** Resources the subtask's spec leaves out, from its own prediction (padded by the observed error). */
-  function withPredictedResources(planned: PlannedSubtask, fallbackInputSize: number): { planned: PlannedSubtask; prediction?: Prediction } {
+  /**
+   * Resources the subtask's spec leaves out, from its own prediction (padded by the observed
+   * error), each at most what the largest ready node of its hardware class offers: a predicted
+   * request no node fits would leave the subtask waiting forever.
+   */
+  function withPredictedResources(planned: PlannedSubtask, fallbackInputSize: number): { planned: PlannedSubtask; prediction?: Prediction; capped?: boolean } {
     const spec = planned.spec;
     const resources = spec.resources ?? {};
     const wantsGpu = spec.hardware?.type === 'gpu';
@@ -114,13 +119,17 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     const inputSize = spec.input?.items?.length ?? spec.inputRef?.count ?? fallbackInputSize;
     const prediction = predictionFor(spec.taskType, spec.params, inputSize, spec.hardware);
     if (!prediction) return { planned };
+    const largest = largestNodeOfClass(deps.nodes.list().map(nodeInfoFrom), spec.hardware?.type);
+    const cpu = largest ? Math.min(prediction.cpu, largest.cpuMillis / 1000) : prediction.cpu;
+    const memoryBytes = largest ? Math.min(prediction.memoryBytes, largest.memoryBytes) : prediction.memoryBytes;
+    const capped = (resources.cpu === undefined && cpu < prediction.cpu) || (resources.memory === undefined && memoryBytes < prediction.memoryBytes);
     const filled = {
-      ...(resources.cpu === undefined ? { cpu: cpuQuantity(prediction.cpu) } : {}),
-      ...(resources.memory === undefined ? { memory: memoryQuantity(prediction.memoryBytes) } : {}),
+      ...(resources.cpu === undefined ? { cpu: cpuQuantity(cpu) } : {}),
+      ...(resources.memory === undefined ? { memory: memoryQuantity(memoryBytes) } : {}),
       ...(wantsGpu && resources.gpu === undefined ? { gpu: Math.max(1, prediction.gpu) } : {}),
       ...resources,
     };
-    return { planned: { ...planned, spec: { ...spec, resources: filled } }, prediction };
+    return { planned: { ...planned, spec: { ...spec, resources: filled } }, prediction, ...(capped ? { capped } : {}) };
   }
 
   function partitionHints(task: OrchestratedTask) {
@@ -195,7 +204,8 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     const predicted = resolved.find((r) => r.prediction)?.prediction;
     if (predicted) {
       const view = predictionView(predicted);
-      emit(task, 'Normal', 'Predicted', `per subtask: ${view.executionSeconds} s, cpu ${view.cpu}, memory ${view.memory}${view.gpu ? `, ${view.gpu} GPU` : ''} on ${view.hardware} (${view.source}, confidence ${view.confidence})`);
+      const cappedNote = resolved.some((r) => r.capped) ? '; requests capped at the largest ready node' : '';
+      emit(task, 'Normal', 'Predicted', `per subtask: ${view.executionSeconds} s, cpu ${view.cpu}, memory ${view.memory}${view.gpu ? `, ${view.gpu} GPU` : ''} on ${view.hardware} (${view.source}, confidence ${view.confidence})${cappedNote}`);
     }
     for (const { planned } of resolved) await createSubtask(task, planned);
     const total = plan.subtasks.length;

@@ -8,3 +8,4 @@ export * from './pools.js';
 export * from './quantity.js';
 export * from './resources.js';
 export * from './speed.js';
+export * from './capacity.js';

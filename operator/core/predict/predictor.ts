@@ -328,7 +328,12 @@ export class Predictor {
     const floor = RESOURCE_FLOORS[metric];
     const { selection, runs } = resource;
     if (selection && runs.some((o) => o.hardware === observation.hardware)) {
-      return { use: selection.model.predict(observation), errors: selection.relativeErrors, count: runs.length };
+      let use = selection.model.predict(observation);
+      // Cores used is a workload's parallelism, which bigger inputs do not raise without bound:
+      // a fit over params never seen together can extrapolate to hundreds of cores, a request no
+      // node fits. Keep it within twice the most any run used.
+      if (metric === 'cpuCoresUsed') use = Math.min(use, 2 * Math.max(...runs.map((o) => o.y)));
+      return { use, errors: selection.relativeErrors, count: runs.length };
     }
     const same = runs.filter((o) => o.hardware === observation.hardware);
     const values = this.nearest(data, same.length > 0 ? same : runs, observation).map((o) => o.y);

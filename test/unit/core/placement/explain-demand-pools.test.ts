@@ -5,6 +5,7 @@ import {
   describeNeed,
   explainUnschedulable,
   hardwareKey,
+  largestNodeOfClass,
   pendingDemand,
   poolTolerations,
   selectorMatchesLabels,
@@ -353,5 +354,21 @@ describe('speed', () => {
     expect(e('t', nodeInfo('c'))).toBe(0.25);
     expect(e('t', gpuNodeInfo('h', { product: H100 }))).toBe(1);
     expect(reads).toBe(1);
+  });
+});
+
+describe('largestNodeOfClass', () => {
+  test('the most CPU and memory one ready node of the class offers, each on its own', () => {
+    const nodes = [
+      nodeInfo('cpu-big-cpu', { allocatable: { cpuMillis: 32_000, memoryBytes: 8 * 2 ** 30 } }),
+      nodeInfo('cpu-big-memory', { allocatable: { cpuMillis: 4_000, memoryBytes: 64 * 2 ** 30 } }),
+      nodeInfo('cpu-not-ready', { ready: false, allocatable: { cpuMillis: 128_000 } }),
+      nodeInfo('cpu-cordoned', { unschedulable: true, allocatable: { cpuMillis: 128_000 } }),
+      gpuNodeInfo('gpu-1', { gpus: 8 }, { allocatable: { cpuMillis: 96_000, memoryBytes: 384 * 2 ** 30, gpus: 8 } }),
+    ];
+    expect(largestNodeOfClass(nodes, 'cpu')).toMatchObject({ cpuMillis: 32_000, memoryBytes: 64 * 2 ** 30 });
+    expect(largestNodeOfClass(nodes, 'gpu')).toMatchObject({ cpuMillis: 96_000, gpus: 8 });
+    expect(largestNodeOfClass(nodes, 'any')).toMatchObject({ cpuMillis: 96_000, memoryBytes: 384 * 2 ** 30 });
+    expect(largestNodeOfClass(nodes.slice(0, 4), 'gpu')).toBeUndefined();
   });
 });

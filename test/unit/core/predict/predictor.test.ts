@@ -273,3 +273,19 @@ describe('predicted work and summary', () => {
     expect(predictor.taskTypes()).toEqual(['map', 'matmul']);
   });
 });
+
+describe('resource predictions stay plausible', () => {
+  test('cpu from a fitted model never exceeds twice the most any run used, whatever the params', () => {
+    // cpu falls steeply with n in the runs (a log-linear law), so a tiny n extrapolates far up.
+    const runs = Array.from({ length: 40 }, (_, i) => {
+      const n = 64 + i * 16;
+      return run({ index: i, params: { n }, inputSize: n, seconds: n / 100, cpu: 2000 / n ** 1.5 });
+    });
+    const most = Math.max(...runs.map((r) => r.cpuCoresUsed!));
+    const prediction = new Predictor(runs).predict({ taskType: 'matmul', params: { n: 1 }, inputSize: 1, hardware: { type: 'cpu' } });
+    expect(prediction.source).toBe('model');
+    // Padded by the margin (at most ×2) on top of the cap.
+    expect(prediction.cpu).toBeLessThanOrEqual(2 * most * 2);
+    expect(prediction.cpu).toBeLessThan(20);
+  });
+});
