@@ -122,11 +122,15 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     const largest = largestNodeOfClass(deps.nodes.list().map(nodeInfoFrom), spec.hardware?.type);
     const cpu = largest ? Math.min(prediction.cpu, largest.cpuMillis / 1000) : prediction.cpu;
     const memoryBytes = largest ? Math.min(prediction.memoryBytes, largest.memoryBytes) : prediction.memoryBytes;
-    const capped = (resources.cpu === undefined && cpu < prediction.cpu) || (resources.memory === undefined && memoryBytes < prediction.memoryBytes);
+    const gpus = Math.max(1, largest && largest.gpus > 0 ? Math.min(prediction.gpu, largest.gpus) : prediction.gpu);
+    const capped =
+      (resources.cpu === undefined && cpu < prediction.cpu) ||
+      (resources.memory === undefined && memoryBytes < prediction.memoryBytes) ||
+      (wantsGpu && resources.gpu === undefined && gpus < prediction.gpu);
     const filled = {
       ...(resources.cpu === undefined ? { cpu: cpuQuantity(cpu) } : {}),
       ...(resources.memory === undefined ? { memory: memoryQuantity(memoryBytes) } : {}),
-      ...(wantsGpu && resources.gpu === undefined ? { gpu: Math.max(1, prediction.gpu) } : {}),
+      ...(wantsGpu && resources.gpu === undefined ? { gpu: gpus } : {}),
       ...resources,
     };
     return { planned: { ...planned, spec: { ...spec, resources: filled } }, prediction, ...(capped ? { capped } : {}) };
