@@ -22,6 +22,7 @@ let operator: ManagedProcess;
 
 interface Decision {
   action: string;
+  nodeNames?: string[];
   reason?: string;
   count?: number;
   time?: string;
@@ -145,6 +146,9 @@ describe('WorkerPool autoscaling on kwok', () => {
     expect(maxSeen).toBeGreaterThan(0);
     expect(maxSeen).toBeLessThanOrEqual(Math.min(MAX_NODES, Math.floor(MAX_COST / COST_PER_NODE)));
     for (const decision of final.status?.decisions ?? []) if (decision.action === 'scaleUp') expect(decision.count ?? 0).toBeLessThanOrEqual(Math.floor(MAX_COST / COST_PER_NODE));
+    // Each scale-up names the nodes it created, and no node is claimed by two.
+    const launched = (final.status?.decisions ?? []).filter((d) => d.action === 'scaleUp').flatMap((d) => d.nodeNames ?? []);
+    expect(new Set(launched).size).toBe(launched.length);
     expect(report.violations.slice(0, 3)).toEqual([]);
     expect(final.status?.costPerHour).toBe(0);
   });

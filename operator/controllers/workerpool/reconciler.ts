@@ -13,7 +13,7 @@ import { nodeAllocatable, type PendingDemand, type PlacementLedger } from '../..
 import type { Prediction, PredictionQuery } from '../../core/predict/index.js';
 import { choosePool, decideScaling, remainingSeconds, type Amounts, type PendingWork, type PoolNodeState, type PoolState, type PredictedWork, type ScalingDecision } from '../../core/scaling/index.js';
 import { parseQuantity } from '../../core/placement/quantity.js';
-import { isNotFound, mergePatch, type KubeClients } from '../../kube/client.js';
+import { isConflict, isNotFound, mergePatch, type KubeClients } from '../../kube/client.js';
 import type { EventSink } from '../../kube/events.js';
 import { ProviderError, type Credentials, type NodeProvider, type ProviderInstance } from '../../providers/types.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
@@ -296,10 +296,14 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     let nodeNames: string[] = [];
     if (provider.canScale) {
       decision = decideScaling(state, pendingFor(pool, state), predictedFor(state, nowMs), nowMs / 1000);
-      deps.metrics?.scalingDecisions.inc({ pool: pool.metadata.name!, action: decision.action });
       try {
-        nodeNames = await carryOut(pool, provider, context, state, decision);
+        const outcome = await carryOut(pool, provider, context, state, instances, decision);
+        nodeNames = outcome.names;
+        // The history says what happened, not what was proposed.
+        decision = asCarriedOut(decision, outcome.done, outcome.note);
+        deps.metrics?.scalingDecisions.inc({ pool: pool.metadata.name!, action: decision.action });
       } catch (error) {
+        deps.metrics?.scalingDecisions.inc({ pool: pool.metadata.name!, action: decision.action });
         message = `${decision.action} failed: ${(error as Error).message}`;
         emit(pool, 'Warning', decision.action === 'scale_up' ? 'ScaleUpFailed' : 'ScaleDownFailed', message);
         decision = { ...decision, reason: `${decision.reason} (failed: ${(error as Error).message})` };
@@ -327,20 +331,38 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     return line;
   }
 
-  async function carryOut(pool: WorkerPool, provider: NodeProvider, context: { pool: WorkerPool; credentials?: Credentials }, state: PoolState, decision: ScalingDecision): Promise<string[]> {
-    if (decision.action === 'maintain' || decision.count <= 0) return [];
+  /**
+   * Does what the decision asks within the bounds, and says how much was done: new instances
+   * (a repeated step returns the instances it launched before, which are not new), or nodes
+   * cordoned for removal.
+   */
+  async function carryOut(
+    pool: WorkerPool,
+    provider: NodeProvider,
+    context: { pool: WorkerPool; credentials?: Credentials },
+    state: PoolState,
+    instances: ProviderInstance[],
+    decision: ScalingDecision,
+  ): Promise<{ names: string[]; done: number; note?: string }> {
+    if (decision.action === 'maintain' || decision.count <= 0) return { names: [], done: 0 };
     const current = state.nodes.length + state.pendingLaunches;
     if (decision.action === 'scale_up') {
       // The engine keeps within the bounds; this is the last guard before money is spent.
       const byNodes = state.maxNodes - current;
       const byCost = state.maxCostPerHour !== undefined && state.costPerNodeHour > 0 ? Math.floor(state.maxCostPerHour / state.costPerNodeHour + 1e-9) - current : Number.POSITIVE_INFINITY;
       const count = Math.min(decision.count, byNodes, byCost);
-      if (count <= 0) return [];
-      const result = await provider.launch(context, count, `${pool.metadata.uid}:${Math.floor(decision.time)}`);
+      if (count <= 0) return { names: [], done: 0, note: `at the pool's bounds with ${current} nodes there or coming` };
+      // The step's identity: from how many nodes it grows, within the minute. A retry of the same
+      // step (its answer lost, its nodes not yet seen) reuses the token and launches nothing new;
+      // the next step starts from more nodes and gets its own.
+      const token = `${pool.metadata.uid}:${current}:${Math.floor(decision.time / 60)}`;
+      const result = await provider.launch(context, count, token);
       lastScaleAt.set(pool.metadata.name!, decision.time);
-      const names = result.instances.map((i) => i.nodeName ?? i.id);
-      emit(pool, 'Normal', 'ScaleUp', `${decision.reason}; launched ${count}: ${names.join(', ')}${result.notes.length ? ` (${result.notes.join('; ')})` : ''}`);
-      return names;
+      const known = new Set([...instances.flatMap((i) => [i.id, i.nodeName ?? i.id]), ...state.nodes.map((n) => n.name)]);
+      const fresh = result.instances.filter((i) => !known.has(i.id) && !known.has(i.nodeName ?? i.id));
+      const names = fresh.map((i) => i.nodeName ?? i.id);
+      if (fresh.length > 0) emit(pool, 'Normal', 'ScaleUp', `${decision.reason}; launched ${fresh.length}: ${names.join(', ')}${result.notes.length ? ` (${result.notes.join('; ')})` : ''}`);
+      return { names, done: fresh.length, ...(fresh.length === 0 ? { note: 'the launch of this step is already under way' } : {}) };
     }
     const removable = decision.nodeNames.filter((name) => state.nodes.some((n) => n.name === name && n.ourPods === 0)).slice(0, Math.max(0, current - state.minNodes));
     for (const name of removable) await setDraining(name, true);
@@ -348,8 +370,16 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
       lastScaleAt.set(pool.metadata.name!, decision.time);
       emit(pool, 'Normal', 'ScaleDown', `${decision.reason}; cordoned ${removable.join(', ')} for removal`);
     }
-    return removable;
+    return { names: removable, done: removable.length, ...(removable.length === 0 ? { note: 'no chosen node is idle any more' } : {}) };
   }
+
+  /** The decision as carried out: its count what was done, a maintain when nothing was. */
+  function asCarriedOut(decision: ScalingDecision, done: number, note: string | undefined): ScalingDecision {
+    if (decision.action === 'maintain' || done === decision.count) return decision;
+    if (done === 0) return { ...decision, action: 'maintain', count: 0, nodeNames: [], reason: `${decision.reason} (nothing done: ${note ?? 'nothing to do'})` };
+    return { ...decision, count: done, reason: `${decision.reason} (${done} of ${decision.count} done)` };
+  }
+
 
   async function record(pool: WorkerPool, status: WorkerPoolStatus, state: PoolState, instances: ProviderInstance[], decision: ScalingDecision | undefined, nodeNames: string[], message: string | undefined): Promise<void> {
     const ready = state.nodes.filter((n) => n.ready);
@@ -359,28 +389,46 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     };
     const utilization = { cpu: round(share((a) => a.cpu)), memory: round(share((a) => a.memoryBytes)), gpu: round(share((a) => a.gpu)) };
     const nodes = Math.max(state.nodes.length, instances.filter((i) => i.state !== 'terminated').length);
-    const next: WorkerPoolStatus = {
-      ...status,
-      nodes,
-      readyNodes: ready.length,
-      utilization,
-      utilizationSummary: `cpu ${pct(utilization.cpu)} mem ${pct(utilization.memory)}${state.hardware === 'gpu' ? ` gpu ${pct(utilization.gpu)}` : ''}`,
-      costPerHour: round(nodes * state.costPerNodeHour),
-      desiredNodes: Math.max(0, nodes + (decision?.action === 'scale_up' ? decision.count : 0) - (decision?.action === 'scale_down' ? nodeNames.length : 0)),
-      ...(message ? { message } : { message: undefined }),
-      observedGeneration: pool.metadata.generation ?? 0,
+    const build = (status: WorkerPoolStatus): WorkerPoolStatus => {
+      const next: WorkerPoolStatus = {
+        ...status,
+        nodes,
+        readyNodes: ready.length,
+        utilization,
+        utilizationSummary: `cpu ${pct(utilization.cpu)} mem ${pct(utilization.memory)}${state.hardware === 'gpu' ? ` gpu ${pct(utilization.gpu)}` : ''}`,
+        costPerHour: round(nodes * state.costPerNodeHour),
+        desiredNodes: Math.max(0, nodes + (decision?.action === 'scale_up' ? decision.count : 0) - (decision?.action === 'scale_down' ? nodeNames.length : 0)),
+        ...(message ? { message } : { message: undefined }),
+        observedGeneration: pool.metadata.generation ?? 0,
+      };
+      if (decision) {
+        const api = apiDecision(decision, nodeNames);
+        const previous = status.lastDecision;
+        // A maintain that says what the last one said is not news: keep the old one (and its time).
+        const same = decision.action === 'maintain' && previous?.action === 'maintain' && previous.reason === api.reason;
+        if (!same) {
+          next.lastDecision = api;
+          if (decision.action !== 'maintain' || previous?.action !== 'maintain') next.decisions = [...(status.decisions ?? []), api].slice(-MAX_DECISIONS);
+        }
+      }
+      return next;
     };
-    if (decision) {
-      const api = apiDecision(decision, nodeNames);
-      const previous = status.lastDecision;
-      // A maintain that says what the last one said is not news: keep the old one (and its time).
-      const same = decision.action === 'maintain' && previous?.action === 'maintain' && previous.reason === api.reason;
-      if (!same) {
-        next.lastDecision = api;
-        if (decision.action !== 'maintain' || previous?.action !== 'maintain') next.decisions = [...(status.decisions ?? []), api].slice(-MAX_DECISIONS);
+    // An action taken must stay in the history: if the pool changed since the cache saw it (a
+    // conflict), the record is rebuilt on the newest status and written again, not dropped.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await writeStatus(pool, build({ ...(pool.status ?? {}), ...baseFields(status, pool) }));
+        return;
+      } catch (error) {
+        if (!isConflict(error) || attempt >= 3) throw error;
+        pool = (await deps.clients.custom.getClusterCustomObject({ group: 'drm.dtf.io', version: 'v1alpha1', plural: 'workerpools', name: pool.metadata.name! })) as WorkerPool;
       }
     }
-    await writeStatus(pool, next);
+  }
+
+  /** What the reconcile set on the status before recording (the provider), kept on a rebuilt record. */
+  function baseFields(status: WorkerPoolStatus, pool: WorkerPool): WorkerPoolStatus {
+    return status.provider !== undefined ? { provider: status.provider } : pool.status?.provider !== undefined ? { provider: pool.status.provider } : {};
   }
 
   async function writeStatus(pool: WorkerPool, status: WorkerPoolStatus): Promise<void> {
