@@ -352,10 +352,10 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
       const byCost = state.maxCostPerHour !== undefined && state.costPerNodeHour > 0 ? Math.floor(state.maxCostPerHour / state.costPerNodeHour + 1e-9) - current : Number.POSITIVE_INFINITY;
       const count = Math.min(decision.count, byNodes, byCost);
       if (count <= 0) return { names: [], done: 0, note: `at the pool's bounds with ${current} nodes there or coming` };
-      // The step's identity: from how many nodes it grows, within the minute. A retry of the same
-      // step (its answer lost, its nodes not yet seen) reuses the token and launches nothing new;
-      // the next step starts from more nodes and gets its own.
-      const token = `${pool.metadata.uid}:${current}:${Math.floor(decision.time / 60)}`;
+      // The step's identity: from how many nodes it grows, within the second. Decisions in the
+      // same second from the same count are one step (its nodes not yet seen) and launch nothing
+      // new; the next step starts from more nodes, or later, and gets its own token.
+      const token = `${pool.metadata.uid}:${current}:${Math.floor(decision.time)}`;
       const result = await provider.launch(context, count, token);
       lastScaleAt.set(pool.metadata.name!, decision.time);
       const known = new Set([...instances.flatMap((i) => [i.id, i.nodeName ?? i.id]), ...state.nodes.map((n) => n.name)]);
