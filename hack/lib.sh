@@ -70,3 +70,51 @@ use_test_cluster() {
   DRM_KUBECTL="$(tool_path kubectl)"
   DRM_HELM="$(tool_path helm)"
 }
+
+# Installs a Python tool from PyPI into a venv at DIR once per machine, and checks that BINARY is
+# in it. A stamp written last marks a finished install (a venv without it is redone); callers
+# that ask at once wait on a lock while one installs. Needs python3 (3.9 or newer) and PyPI.
+#   pip_tool_install NAME DIR BINARY PIP_INSTALL_ARGS...
+pip_tool_install() {
+  local name="$1" dir="$2" binary="$3"
+  shift 3
+  local stamp="$dir/.installed"
+  [[ -f "$stamp" && -x "$binary" ]] && return 0
+  mkdir -p "$(dirname "$dir")"
+  exec 9>"$dir.lock"
+  if command -v flock >/dev/null; then flock 9; fi
+  if [[ -f "$stamp" && -x "$binary" ]]; then exec 9>&-; return 0; fi
+
+  local python output
+  local -a pip
+  python="$(command -v python3 || true)"
+  [[ -n "$python" ]] || { log "$name needs python3 (3.9 or newer); install it (e.g. apt-get install python3 python3-venv)"; exit 1; }
+  "$python" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 9) else 1)' \
+    || { log "$name needs Python 3.9 or newer, found $("$python" --version 2>&1)"; exit 1; }
+
+  log "installing $name into $dir (once per machine)"
+  output="$(mktemp "${TMPDIR:-/tmp}/drm-pip-install.XXXXXX")"
+  # The venv is built at its final path (venvs are not relocatable), in a fresh directory.
+  rm -rf "$dir"
+  if "$python" -m venv "$dir" >"$output" 2>&1; then
+    pip=("$dir/bin/python" -m pip)
+  elif "$python" -m venv --without-pip "$dir" >>"$output" 2>&1 && "$python" -m pip --version >/dev/null 2>&1; then
+    # Debian's python3 without python3-venv has no ensurepip: install with the system pip
+    # into the venv instead (pip 22.3 or newer).
+    pip=("$python" -m pip --python "$dir/bin/python")
+  else
+    cat "$output" >&2; rm -f "$output"
+    log "could not create a Python venv: install python3-venv (apt-get install python3-venv)"
+    exit 1
+  fi
+  if ! "${pip[@]}" install --quiet --disable-pip-version-check --no-input "$@" >>"$output" 2>&1; then
+    cat "$output" >&2; rm -f "$output"
+    log "pip could not install $name"
+    rm -rf "$dir"
+    exit 1
+  fi
+  rm -f "$output"
+  [[ -x "$binary" ]] || { log "$name installed but $binary is missing"; rm -rf "$dir"; exit 1; }
+  touch "$stamp"
+  exec 9>&-
+}
