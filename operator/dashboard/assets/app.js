@@ -55,6 +55,22 @@ function bar(x, y, width, height, share, label) {
     `<rect x="${x}" y="${y}" width="${filled.toFixed(1)}" height="${height}" rx="3" fill="${heatColor(share)}"><title>${esc(label)}</title></rect>`;
 }
 
+/** The time axis of a history: its first sample to now (at least a second wide). */
+function timeDomain(series, now) {
+  const t0 = series[0].t;
+  return [t0, Math.max(now, series[series.length - 1].t, t0 + 1000)];
+}
+/** A step line through the samples that have a value, held to the axis' end (t1). */
+function stepPath(series, value, x, y, t1) {
+  let d = '';
+  for (const sample of series) {
+    const v = value(sample);
+    if (v === undefined) continue;
+    d += d === '' ? `M${x(sample.t).toFixed(1)},${y(v).toFixed(1)}` : `H${x(sample.t).toFixed(1)}V${y(v).toFixed(1)}`;
+  }
+  return d === '' ? d : `${d}H${x(t1).toFixed(1)}`;
+}
+
 function renderTotals(totals) {
   const items = [
     ['nodes ready', `${totals.readyNodes}/${totals.nodes}`],
@@ -116,8 +132,7 @@ function renderScaling(scaling, pools, now) {
     const right = 130;
     const top = 10;
     const bottom = 24;
-    const t0 = series[0].t;
-    const t1 = Math.max(now, series[series.length - 1].t, t0 + 1000);
+    const [t0, t1] = timeDomain(series, now);
     const maxNodes = Math.max(1, ...series.flatMap((s) => Object.values(s.pools).map((p) => p.nodes)), ...pools.map((p) => p.nodes));
     const x = (t) => left + ((t - t0) / (t1 - t0)) * (width - left - right);
     const y = (n) => top + (1 - n / maxNodes) * (height - top - bottom);
@@ -127,15 +142,7 @@ function renderScaling(scaling, pools, now) {
     }
     body += `<text x="${left}" y="${height - 6}" class="muted">${esc(clock(t0))}</text><text x="${width - right}" y="${height - 6}" text-anchor="end" class="muted">${esc(clock(t1))}</text>`;
     names.forEach((name, i) => {
-      let d = '';
-      let previous;
-      for (const sample of series) {
-        const point = sample.pools[name];
-        if (!point) continue;
-        d += previous === undefined ? `M${x(sample.t).toFixed(1)},${y(point.nodes).toFixed(1)}` : `H${x(sample.t).toFixed(1)}V${y(point.nodes).toFixed(1)}`;
-        previous = point.nodes;
-      }
-      if (previous !== undefined) d += `H${x(t1).toFixed(1)}`;
+      const d = stepPath(series, (sample) => sample.pools[name]?.nodes, x, y, t1);
       body += `<path d="${d}" fill="none" stroke="${colorOf(i)}" stroke-width="2" data-pool="${esc(name)}"/>`;
       body += `<rect x="${width - right + 12}" y="${top + i * 18}" width="10" height="10" fill="${colorOf(i)}"/><text x="${width - right + 26}" y="${top + i * 18 + 9}">${esc(name)}</text>`;
     });
@@ -204,8 +211,7 @@ function renderCost(series, totals, pools, now) {
   const left = 48;
   const top = 10;
   const bottom = 22;
-  const t0 = series[0].t;
-  const t1 = Math.max(now, series[series.length - 1].t, t0 + 1000);
+  const [t0, t1] = timeDomain(series, now);
   const maxCost = Math.max(0.01, ...series.map((s) => s.costPerHour));
   const x = (t) => left + ((t - t0) / (t1 - t0)) * (width - left - 8);
   const y = (c) => top + (1 - c / maxCost) * (height - top - bottom);
@@ -213,13 +219,7 @@ function renderCost(series, totals, pools, now) {
     `<text x="${left - 6}" y="${y(0) + 4}" text-anchor="end" class="muted">$0</text><text x="${left - 6}" y="${y(maxCost) + 4}" text-anchor="end" class="muted">${esc(money(maxCost))}</text>` +
     `<text x="${left}" y="${height - 4}" class="muted">${esc(clock(t0))}</text><text x="${width - 8}" y="${height - 4}" text-anchor="end" class="muted">${esc(clock(t1))}</text>`;
   const line = (value, color, key) => {
-    let d = '';
-    for (const sample of series) {
-      const v = value(sample);
-      if (v === undefined) continue;
-      d += d === '' ? `M${x(sample.t).toFixed(1)},${y(v).toFixed(1)}` : `H${x(sample.t).toFixed(1)}V${y(v).toFixed(1)}`;
-    }
-    if (d !== '') d += `H${x(t1).toFixed(1)}`;
+    const d = stepPath(series, value, x, y, t1);
     return `<path d="${d}" fill="none" stroke="${color}" stroke-width="${key === 'total' ? 2.5 : 1.2}" data-series="${esc(key)}"/>`;
   };
   pools.forEach((pool, i) => {
