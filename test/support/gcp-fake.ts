@@ -11,9 +11,9 @@
 // honour requestId as Compute does (a repeat returns the first operation). Faults can be
 // queued for the next N calls of a kind.
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startLoopbackServer } from './loopback.js';
 
 export type GcpCall = 'get' | 'resize' | 'listManagedInstances' | 'deleteInstances' | 'operations.get' | 'operations.wait';
 
@@ -145,7 +145,6 @@ export async function startGcpFake(options: GcpFakeOptions = {}): Promise<GcpFak
   const byRequestId = new Map<string, FakeOperation>();
   const rules: Array<GcpFaultRule & { times: number }> = [];
   const requests: GcpRequest[] = [];
-  const sockets = new Set<Socket>();
   const controllers = new Set<AbortController>();
   const timers = new Set<NodeJS.Timeout>();
   let origin = '';
@@ -479,21 +478,8 @@ export async function startGcpFake(options: GcpFakeOptions = {}): Promise<GcpFak
     sendJson(res, status, answer);
   };
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, errorBody(500, 'backendError', String(error)));
-      else res.destroy();
-    });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((done, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => done());
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = await startLoopbackServer(handle, (res, error) => sendJson(res, 500, errorBody(500, 'backendError', String(error))));
+  const { port } = server;
   origin = `http://127.0.0.1:${port}`;
 
   return {
@@ -554,8 +540,7 @@ export async function startGcpFake(options: GcpFakeOptions = {}): Promise<GcpFak
       for (const controller of controllers) controller.abort();
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((done) => server.close(() => done()));
+      await server.close();
     },
   };
 }

@@ -6,10 +6,11 @@
 //     answer, a repeat with other parameters fails with IdempotentParameterMismatch.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID, createHash } from 'node:crypto';
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startLoopbackServer } from './loopback.js';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -199,7 +200,6 @@ export async function startEc2FaultProxy(upstream: string, options: Ec2FaultProx
   const rules: Array<Required<Pick<Ec2FaultRule, 'times'>> & Ec2FaultRule> = [];
   const requests: Ec2Request[] = [];
   const byClientToken = new Map<string, CachedAnswer>();
-  const sockets = new Set<Socket>();
   const timers = new Set<AbortController>();
   const emulateClientTokens = options.clientTokens ?? true;
   const emulateMaxCount = options.maxCount ?? true;
@@ -362,21 +362,8 @@ export async function startEc2FaultProxy(upstream: string, options: Ec2FaultProx
     send(res, upstreamAnswer);
   };
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) sendError(res, 500, 'InternalError', String(error));
-      else res.destroy();
-    });
-  });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((done, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => done());
-  });
-  const { port } = server.address() as AddressInfo;
+  const server = await startLoopbackServer(handle, (res, error) => sendError(res, 500, 'InternalError', String(error)));
+  const { port } = server;
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -392,8 +379,7 @@ export async function startEc2FaultProxy(upstream: string, options: Ec2FaultProx
     },
     async stop() {
       for (const controller of timers) controller.abort();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((done) => server.close(() => done()));
+      await server.close();
     },
   };
 }
