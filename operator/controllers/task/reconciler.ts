@@ -9,7 +9,7 @@ import type { Subtask } from '../../api/subtask.js';
 import { GROUP_VERSION } from '../../api/common.js';
 import { chunkForConfigMaps, MergeError, mergeResults, RESULT_KEY, type SubtaskResult } from '../../core/merge/index.js';
 import { cpuMillis, quantityOr } from '../../core/placement/quantity.js';
-import { largestNodeOfClass, nodeInfoFrom } from '../../core/placement/index.js';
+import { largestNodeOfClass, nodeInfoFrom, type NodeInfo } from '../../core/placement/index.js';
 import { choosePartitions, freeCpuSlots, planSubtasks, SplitError, toLabelValue, type PlannedSubtask } from '../../core/split/index.js';
 import { isAlreadyExists, isNotFound, mergePatch, type KubeClients } from '../../kube/client.js';
 import type { EventSink } from '../../kube/events.js';
@@ -111,7 +111,11 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
    * error), each at most what the largest ready node of its hardware class offers: a predicted
    * request no node fits would leave the subtask waiting forever.
    */
-  function withPredictedResources(planned: PlannedSubtask, fallbackInputSize: number): { planned: PlannedSubtask; prediction?: Prediction; capped?: boolean } {
+  function withPredictedResources(
+    planned: PlannedSubtask,
+    fallbackInputSize: number,
+    largestOf: (hardware: string | undefined) => ReturnType<typeof largestNodeOfClass>,
+  ): { planned: PlannedSubtask; prediction?: Prediction; capped?: boolean } {
     const spec = planned.spec;
     const resources = spec.resources ?? {};
     const wantsGpu = spec.hardware?.type === 'gpu';
@@ -119,7 +123,7 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     const inputSize = spec.input?.items?.length ?? spec.inputRef?.count ?? fallbackInputSize;
     const prediction = predictionFor(spec.taskType, spec.params, inputSize, spec.hardware);
     if (!prediction) return { planned };
-    const largest = largestNodeOfClass(deps.nodes.list().map(nodeInfoFrom), spec.hardware?.type);
+    const largest = largestOf(spec.hardware?.type);
     const cpu = largest ? Math.min(prediction.cpu, largest.cpuMillis / 1000) : prediction.cpu;
     const memoryBytes = largest ? Math.min(prediction.memoryBytes, largest.memoryBytes) : prediction.memoryBytes;
     const gpus = Math.max(1, largest && largest.gpus > 0 ? Math.min(prediction.gpu, largest.gpus) : prediction.gpu);
@@ -204,7 +208,18 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     for (const note of plan.notes) emit(task, 'Normal', 'SplitNote', note);
     for (const problem of simulationAnnotations(task.metadata.annotations).ignored) emit(task, 'Warning', 'SimulationIgnored', problem);
     const perSubtaskItems = Math.ceil(items.length / Math.max(1, plan.subtasks.length));
-    const resolved = plan.subtasks.map((planned) => withPredictedResources(planned, task.spec.strategy === 'DataParallel' || task.spec.strategy === 'PipelineParallel' ? perSubtaskItems : items.length));
+    // The nodes are read at most once per split (only if a request is predicted), and the
+    // largest node of each hardware class found once.
+    let nodeInfos: NodeInfo[] | undefined;
+    const largestByClass = new Map<string | undefined, ReturnType<typeof largestNodeOfClass>>();
+    const largestOf = (hardware: string | undefined) => {
+      nodeInfos ??= deps.nodes.list().map(nodeInfoFrom);
+      if (!largestByClass.has(hardware)) largestByClass.set(hardware, largestNodeOfClass(nodeInfos, hardware));
+      return largestByClass.get(hardware);
+    };
+    const resolved = plan.subtasks.map((planned) =>
+      withPredictedResources(planned, task.spec.strategy === 'DataParallel' || task.spec.strategy === 'PipelineParallel' ? perSubtaskItems : items.length, largestOf),
+    );
     const predicted = resolved.find((r) => r.prediction)?.prediction;
     if (predicted) {
       const view = predictionView(predicted);
