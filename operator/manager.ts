@@ -28,7 +28,7 @@ import { KwokProvider, StaticProvider } from './providers/kwok.js';
 import type { NodeProvider } from './providers/types.js';
 import { DashboardHistory } from './core/dashboard/history.js';
 import { dashboardSnapshot } from './core/dashboard/snapshot.js';
-import { gatherFacts, poolFacts } from './dashboard/facts.js';
+import { gatherFacts, poolPoints } from './dashboard/facts.js';
 import { DEFAULT_DASHBOARD_OPTIONS, DashboardServer } from './dashboard/server.js';
 
 export interface ManagerOptions {
@@ -372,12 +372,7 @@ export class Manager {
   }
 
   private recordHistory(): void {
-    const points: Record<string, { nodes: number; readyNodes: number; costPerHour: number }> = {};
-    for (const pool of this.pools.list()) {
-      const facts = poolFacts(pool);
-      points[facts.name] = { nodes: facts.nodes, readyNodes: facts.readyNodes, costPerHour: facts.costPerHour };
-    }
-    this.history.record(Date.now(), points);
+    this.history.record(Date.now(), poolPoints(this.pools.list()));
   }
 
   private enqueueAllPools(): void {

@@ -92,12 +92,18 @@ export function usageFacts(subtask: Subtask): UsageFacts | undefined {
   };
 }
 
+/** What the history samples of each pool: its nodes and cost, from its status. */
+export function poolPoints(pools: Iterable<WorkerPool>): Record<string, PoolPoint> {
+  const points: Record<string, PoolPoint> = {};
+  for (const pool of pools) points[pool.metadata.name!] = { nodes: pool.status?.nodes ?? 0, readyNodes: pool.status?.readyNodes ?? 0, costPerHour: pool.status?.costPerHour ?? 0 };
+  return points;
+}
+
 /** Samples the pools into the history, then returns everything the snapshot needs. */
 export function gatherFacts(sources: FactSources, now = new Date()): DashboardFacts {
-  const pools = [...sources.pools()].map(poolFacts);
-  const points: Record<string, PoolPoint> = {};
-  for (const pool of pools) points[pool.name] = { nodes: pool.nodes, readyNodes: pool.readyNodes, costPerHour: pool.costPerHour };
-  sources.history.record(now.getTime(), points);
+  const raw = [...sources.pools()];
+  const pools = raw.map(poolFacts);
+  sources.history.record(now.getTime(), poolPoints(raw));
   const usage: UsageFacts[] = [];
   for (const subtask of sources.subtasks()) {
     const fact = usageFacts(subtask);
