@@ -3,6 +3,7 @@
 import type { KubeConfig, KubernetesListObject, KubernetesObject, V1Node, V1Pod } from '@kubernetes/client-node';
 import http from 'node:http';
 import os from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { OrchestratedTask } from './api/orchestratedtask.js';
 import type { Subtask } from './api/subtask.js';
 import type { PlacementPolicy, WorkerPool } from './api/workerpool.js';
@@ -89,6 +90,8 @@ export class Manager {
   private readonly dashboard: DashboardServer | undefined;
   private historyTimer: NodeJS.Timeout | undefined;
   private leading = false;
+  private signalStopped: () => void = () => undefined;
+  private readonly stopped = new Promise<void>((resolve) => (this.signalStopped = resolve));
   /** task key → the part of the task its subtasks act on, last seen (see subtaskFacingState). */
   private readonly taskSignatures = new Map<string, string>();
   /** subtask key → keys of subtasks that depend on it, so a completion wakes its dependents. */
@@ -323,6 +326,21 @@ export class Manager {
     return this.informers.every((i) => i.healthy);
   }
 
+  /** Caches not yet listed once: what readiness and the start wait for. */
+  missingCaches(): string[] {
+    return this.informers.filter((i) => !i.hasSynced).map((i) => i.name);
+  }
+
+  /** Resolves true once every cache has synced, false if the manager stops first. */
+  private async waitForCaches(): Promise<boolean> {
+    const synced = Promise.all(this.informers.map((i) => i.whenSynced())).then(() => true);
+    for (;;) {
+      const waited = await Promise.race([synced, this.stopped.then(() => false), delay(10_000, undefined, { ref: false }).then(() => undefined)]);
+      if (waited !== undefined) return waited;
+      this.log.warn({ missing: this.missingCaches(), informers: this.informerStatus() }, 'waiting for caches to sync; controllers not started');
+    }
+  }
+
   informerStatus() {
     return this.informers.map((i) => i.status());
   }
@@ -334,6 +352,9 @@ export class Manager {
   async start(): Promise<void> {
     this.serveHealth();
     await Promise.all(this.informers.map((i) => i.start()));
+    // Controllers that act on a cache that never loaded act on nothing seen: a pool whose
+    // nodes cannot be listed looks empty and would be scaled up again and again.
+    if (!(await this.waitForCaches())) return;
     this.log.info({ informers: this.informerStatus() }, 'caches synced');
     this.recordHistory();
     this.historyTimer = setInterval(() => this.recordHistory(), 5_000);
@@ -410,6 +431,7 @@ export class Manager {
 
   async stop(): Promise<void> {
     this.log.info('shutting down');
+    this.signalStopped();
     await Promise.all([this.taskController.stop(), this.subtaskController.stop(), this.schedulerController.stop(), this.workerPoolController.stop()]);
     this.predictor.stop();
     clearInterval(this.historyTimer);
@@ -427,7 +449,8 @@ export class Manager {
       };
       if (request.url === '/healthz') return send(200, { ok: true });
       if (request.url === '/readyz') {
-        return send(this.ready ? 200 : 503, { ready: this.ready, leader: this.leading, predictorLoaded: this.predictor.ready, informers: this.informerStatus() });
+        const missing = this.missingCaches();
+        return send(this.ready ? 200 : 503, { ready: this.ready, leader: this.leading, predictorLoaded: this.predictor.ready, ...(missing.length > 0 ? { waitingForCaches: missing } : {}), informers: this.informerStatus() });
       }
       if (request.url === '/metrics') {
         void this.metrics.registry.metrics().then((text) => {

@@ -30,6 +30,7 @@ export class ResilientInformer<T extends KubernetesObject> {
   private synced = false;
   private lastError: string | undefined;
   private errors = 0;
+  private readonly syncWaiters: Array<() => void> = [];
   restarts = 0;
 
   constructor(kubeConfig: KubeConfig, private readonly options: ResilientInformerOptions<T>) {
@@ -84,6 +85,16 @@ export class ResilientInformer<T extends KubernetesObject> {
     return this.synced;
   }
 
+  /** Resolves once the first list is in the cache (never, while the list is refused). */
+  whenSynced(): Promise<void> {
+    if (this.synced) return Promise.resolve();
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
   status(): { name: string; healthy: boolean; synced: boolean; restarts: number; lastError?: string } {
     return { name: this.options.name, healthy: this.healthy, synced: this.synced, restarts: this.restarts, ...(this.lastError ? { lastError: this.lastError } : {}) };
   }
@@ -92,6 +103,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.synced = true;
     this.connected = true;
     this.restartDelayMs = this.options.minRestartDelayMs ?? 1000;
+    for (const resolve of this.syncWaiters.splice(0)) resolve();
   }
 
   private onError(error: unknown): void {
