@@ -1,25 +1,41 @@
-// `npm run simulate -- --trace test/traces/bursty.csv [--json] [--provision-seconds N]`: replays a
-// workload trace against a simulated CPU pool and GPU pool under both scaling policies
-// (predictive and threshold) with the operator's own decideScaling, and compares them.
+// `npm run simulate -- --trace FILE [--pools POOLS.yaml | --compare A.yaml B.yaml] [--policy P]
+// [--json] [--provision-seconds N]`: replays a workload trace against simulated WorkerPools with
+// the operator's own decideScaling, and compares policies or pool configurations.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { figuresOf, simulateAll, type PolicyFigures, type SimulationResult } from './simulation.js';
-import { parseTrace, TRACE_HEADER, TraceError } from './trace.js';
+import { parsePoolFile, PoolFileError, SIMULATE_NODE_ANNOTATION } from './pools.js';
+import { figuresOf, POLICIES, simulate, type Policy, type PolicyFigures, type SimulatedPool, type SimulationResult } from './simulation.js';
+import { parseTrace, TRACE_HEADER, TraceError, type TraceTask } from './trace.js';
 
-const HELP = `drm-simulate: replays a workload trace against simulated WorkerPools under both scaling
-policies (predictive and threshold) and compares node-hours, cost, makespan, waiting and flapping.
+const POLICY_CHOICES = ['both', 'as-written', ...POLICIES] as const;
+type PolicyChoice = (typeof POLICY_CHOICES)[number];
+
+const HELP = `drm-simulate: replays a workload trace against simulated WorkerPools and compares node-hours,
+cost, makespan, waiting and flapping, under both scaling policies or for two pool configurations.
 
 Options:
   --trace FILE             the trace, a CSV with the header (required):
                            ${TRACE_HEADER}
+  --pools FILE             WorkerPool manifests (YAML, one or many documents, as kubectl apply
+                           takes them) to simulate instead of the default pools; checked with the
+                           API's schema. Node shapes come from provider.kwok.node, or for aws/gcp
+                           pools from the annotation ${SIMULATE_NODE_ANNOTATION}: "cpu=4,memory=16Gi,gpu=1"
+  --compare A B            two pool files, simulated on the same trace, side by side
+  --policy P               both (predictive and threshold on every pool), as-written (each pool's
+                           spec.scaling.predictive), predictive or threshold. Default: both
+                           without pool files, as-written with them
   --provision-seconds N    seconds from launching a node to its being ready (default 60)
-  --json                   a JSON array, one object per policy: policy, nodeHours, cost,
-                           makespanSeconds, meanWaitSeconds, directionChanges (node-hours to
-                           3 decimals, cost to the cent, seconds to 0.1 s)
+  --json                   JSON instead of a table: an array, one object per run, with policy,
+                           nodeHours, cost, makespanSeconds, meanWaitSeconds, directionChanges
+                           (node-hours to 3 decimals, cost to the cent, seconds to 0.1 s); with
+                           pool files also pools (file), perPool and skipped
   -h, --help               this text
 
-Pools: cpu (8 cores, 32Gi, $0.40/h) and gpu (8 cores, 32Gi, 1 GPU, $1.20/h), 0 to 50 nodes each,
-scaling settings at the WorkerPool defaults. The predictive policy is told the remaining
+Default pools: cpu (8 cores, 32Gi, $0.40/h) and gpu (8 cores, 32Gi, 1 GPU, $1.20/h), 0 to 50
+nodes each, scaling settings at the WorkerPool defaults. A row goes to a pool of its hardware
+(cpu rows to cpu and memory pools) whose node holds its request; among several, the one the
+operator would grow (cheapest per unit of the short resource, with room). Rows no pool holds are
+left out and reported once, with a count. The predictive policy is told the remaining
 resource-seconds of the work already arrived (running and queued), never future arrivals.
 `;
 
@@ -31,8 +47,12 @@ function fail(message: string, code = 2): never {
 let parsed;
 try {
   parsed = parseArgs({
+    allowPositionals: true,
     options: {
       trace: { type: 'string' },
+      pools: { type: 'string' },
+      compare: { type: 'string', multiple: true },
+      policy: { type: 'string' },
       json: { type: 'boolean', default: false },
       'provision-seconds': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -41,12 +61,21 @@ try {
 } catch (error) {
   fail(`${(error as Error).message}\nRun with --help for the options.`);
 }
-const { values } = parsed;
+const { values, positionals } = parsed;
 if (values.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
 if (!values.trace) fail('--trace FILE is required\nRun with --help for the options.');
+// `--compare A B`: B arrives as a positional.
+const compare = values.compare ? [...values.compare, ...positionals] : undefined;
+if (!compare && positionals.length > 0) fail(`unexpected argument ${JSON.stringify(positionals[0])}\nRun with --help for the options.`);
+if (compare && compare.length !== 2) fail(`--compare takes two pool files, got ${compare.length}`);
+if (compare && values.pools) fail('--pools and --compare do not go together: --compare A B simulates both files');
+const poolFiles = compare ?? (values.pools ? [values.pools] : []);
+const policyChoice = (values.policy ?? (poolFiles.length > 0 ? 'as-written' : 'both')) as PolicyChoice;
+if (!POLICY_CHOICES.includes(policyChoice)) fail(`--policy must be one of ${POLICY_CHOICES.join(', ')}, got ${JSON.stringify(values.policy)}`);
+const policies: Policy[] = policyChoice === 'both' ? [...POLICIES] : [policyChoice];
 let provisionSeconds = 60;
 if (values['provision-seconds'] !== undefined) {
   provisionSeconds = Number(values['provision-seconds']);
@@ -55,45 +84,118 @@ if (values['provision-seconds'] !== undefined) {
   }
 }
 
-let text: string;
-try {
-  text = readFileSync(values.trace, 'utf8');
-} catch (error) {
-  fail(`cannot read the trace ${values.trace}: ${(error as Error).message}`);
+function read(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    fail(`cannot read the ${what} ${path}: ${(error as Error).message}`);
+  }
 }
 
-let results: SimulationResult[];
+let tasks: TraceTask[];
 try {
-  const tasks = parseTrace(text, values.trace);
-  results = simulateAll(tasks, { provisionSeconds });
+  tasks = parseTrace(read(values.trace, 'trace'), values.trace);
 } catch (error) {
-  if (error instanceof TraceError) {
-    // Rows are checked against the pools after parsing; name the file there too.
-    fail(error.source === values.trace ? error.message : new TraceError(values.trace, error.line, error.column, error.detail).message);
+  if (error instanceof TraceError) fail(error.message);
+  throw error;
+}
+
+interface Run {
+  /** The pool file, or undefined for the default pools. */
+  file: string | undefined;
+  result: SimulationResult;
+}
+
+const poolSets: Array<{ file: string | undefined; pools: SimulatedPool[] | undefined }> = poolFiles.length === 0 ? [{ file: undefined, pools: undefined }] : poolFiles.map((file) => ({ file, pools: poolsOf(file) }));
+
+function poolsOf(file: string): SimulatedPool[] {
+  try {
+    return parsePoolFile(read(file, 'pool file'), file);
+  } catch (error) {
+    if (error instanceof PoolFileError) fail(error.message);
+    throw error;
   }
+}
+
+const runs: Run[] = [];
+try {
+  for (const { file, pools } of poolSets) {
+    for (const policy of policies) runs.push({ file, result: simulate(tasks, policy, { provisionSeconds, ...(pools ? { pools } : {}) }) });
+    // The same rows are left out under every policy: said once per pool set.
+    const skipped = runs.at(-1)!.result.skipped;
+    if (skipped) {
+      const rows = skipped.rows === 1 ? '1 row' : `${skipped.rows} rows`;
+      process.stderr.write(
+        `${values.trace}: ${rows} (${skipped.subtasks} subtasks) fit no pool${file ? ` of ${file}` : ''} and were left out; the first, line ${skipped.first.line}: ${skipped.first.reason}\n`,
+      );
+    }
+  }
+} catch (error) {
   fail(`simulation failed: ${(error as Error).message}`, 1);
 }
+if (runs.every((run) => run.result.subtasks === 0)) fail(`${values.trace}: no row fits any pool; nothing was simulated`);
 
-const figures = results.map(figuresOf);
 if (values.json) {
-  process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+  const rows = runs.map(({ file, result }) => (file === undefined ? figuresOf(result) : { pools: file, ...figuresOf(result), perPool: result.pools, ...(result.skipped ? { skipped: result.skipped } : {}) }));
+  process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+} else if (compare) {
+  process.stdout.write(sideBySide(runs));
 } else {
-  process.stdout.write(table(figures, results, values.trace, provisionSeconds));
+  process.stdout.write(table(runs));
 }
 
-function table(rows: PolicyFigures[], full: SimulationResult[], trace: string, provision: number): string {
-  const header = ['policy', 'node-hours', 'cost $', 'makespan s', 'mean wait s', 'direction changes', 'peak nodes (cpu/gpu)'];
-  const body = rows.map((row, index) => [
-    row.policy,
-    row.nodeHours.toFixed(3),
-    row.cost.toFixed(2),
-    row.makespanSeconds.toFixed(1),
-    row.meanWaitSeconds.toFixed(1),
-    String(row.directionChanges),
-    full[index]!.pools.map((pool) => pool.peakNodes).join('/'),
-  ]);
+function formatTable(header: string[], body: string[][]): string[] {
   const widths = header.map((title, column) => Math.max(title.length, ...body.map((cells) => cells[column]!.length)));
   const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ');
-  const subtasks = full[0]?.subtasks ?? 0;
-  return [`${trace}: ${subtasks} subtasks, nodes ready ${provision} s after launch`, line(header), ...body.map(line), ''].join('\n');
+  return [line(header), ...body.map(line)];
+}
+
+function figureCells(row: PolicyFigures): string[] {
+  return [row.nodeHours.toFixed(3), row.cost.toFixed(2), row.makespanSeconds.toFixed(1), row.meanWaitSeconds.toFixed(1), String(row.directionChanges)];
+}
+
+function title(subtasks: number, file: string | undefined): string {
+  return `${values.trace}: ${subtasks} subtasks${file ? `, pools from ${file}` : ''}, nodes ready ${provisionSeconds} s after launch`;
+}
+
+function table(list: Run[]): string {
+  const header = ['policy', 'node-hours', 'cost $', 'makespan s', 'mean wait s', 'direction changes', `peak nodes (${list[0]!.result.pools.map((pool) => pool.name).join('/')})`];
+  const body = list.map(({ result }) => [result.policy, ...figureCells(figuresOf(result)), result.pools.map((pool) => pool.peakNodes).join('/')]);
+  const lines = [title(list[0]!.result.subtasks, list[0]!.file), ...formatTable(header, body)];
+  if (list[0]!.file !== undefined) lines.push('', ...perPool(list));
+  return `${lines.join('\n')}\n`;
+}
+
+function perPool(list: Run[]): string[] {
+  const header = ['pool', 'policy', 'node-hours', 'cost $', 'peak nodes', 'scale-ups', 'scale-downs', 'direction changes'];
+  const body = list.flatMap(({ file, result }) =>
+    result.pools.map((pool) => [
+      list.some((run) => run.file !== file) ? `${file}:${pool.name}` : pool.name,
+      result.policy,
+      pool.nodeHours.toFixed(3),
+      pool.cost.toFixed(2),
+      String(pool.peakNodes),
+      String(pool.scaleUps),
+      String(pool.scaleDowns),
+      String(pool.directionChanges),
+    ]),
+  );
+  return formatTable(header, body);
+}
+
+/** Each pool file a column (per policy), every figure a row, and B ÷ A when there are two. */
+function sideBySide(list: Run[]): string {
+  const columns = list.map(({ file, result }) => (policies.length > 1 ? `${file} (${result.policy})` : file!));
+  const names = ['node-hours', 'cost $', 'makespan s', 'mean wait s', 'direction changes', 'subtasks run'];
+  const cells = list.map(({ result }) => [...figureCells(figuresOf(result)), String(result.subtasks)]);
+  const ratio = (row: number) => {
+    if (list.length !== 2) return [];
+    const [a, b] = [Number(cells[0]![row]), Number(cells[1]![row])];
+    return [a > 0 ? `${(b / a).toFixed(2)}×` : b === 0 ? '1.00×' : '–'];
+  };
+  const header = ['', ...columns, ...(list.length === 2 ? ['B ÷ A'] : [])];
+  const body = names.map((name, row) => [name, ...cells.map((column) => column[row]!), ...ratio(row)]);
+  const subtasks = list.map((run) => run.result.subtasks);
+  const heading = `${values.trace}: ${Math.max(...subtasks)} subtasks, nodes ready ${provisionSeconds} s after launch; A = ${list[0]!.file}, B = ${list.at(-1)!.file}`;
+  return `${[heading, ...formatTable(header, body), '', ...perPool(list)].join('\n')}\n`;
 }

@@ -19,8 +19,10 @@
 //   about work that has already arrived. Nothing about future arrivals.
 import { parseQuantity } from '../core/placement/quantity.js';
 import {
+  choosePool,
   decideScaling,
   decisionViolations,
+  fitsIn,
   type Amounts,
   type PendingWork,
   type PoolNodeState,
@@ -30,10 +32,11 @@ import {
   type ScalingDecision,
 } from '../core/scaling/index.js';
 import { workerPoolSpecSchema, type WorkerPoolSpecInput } from '../api/workerpool.js';
-import { columnOf, TraceError, type TraceTask } from './trace.js';
+import type { TraceTask } from './trace.js';
 
 export const POLICIES = ['predictive', 'threshold'] as const;
-export type Policy = (typeof POLICIES)[number];
+/** A policy forced on every pool, or `as-written`: each pool's own spec.scaling.predictive. */
+export type Policy = (typeof POLICIES)[number] | 'as-written';
 
 const GI = 2 ** 30;
 const EPSILON = 1e-9;
@@ -83,13 +86,48 @@ export interface SimulationResult {
   /** When the simulation ended: the last pool back at minNodes, seconds. */
   endSeconds: number;
   pools: PoolSummary[];
+  /** Rows no pool could run (none of its hardware, or every node too small): left out. */
+  skipped?: SkippedRows;
 }
 
-/** The pool a WorkerPool spec describes, with every default the API would fill in. */
-export function simulatedPool(name: string, spec: WorkerPoolSpecInput, serves: 'cpu' | 'gpu', predictive: boolean): SimulatedPool {
+export interface SkippedRows {
+  rows: number;
+  subtasks: number;
+  /** The first such row: its line and why no pool holds it. */
+  first: { line: number; reason: string };
+}
+
+function requestOf(task: TraceTask): Amounts {
+  return { cpu: task.cpu, memoryBytes: task.memoryGiB * GI, gpu: task.gpu };
+}
+
+function amountsTimes(of: Amounts, times: number): Amounts {
+  return { cpu: of.cpu * times, memoryBytes: of.memoryBytes * times, gpu: of.gpu * times };
+}
+
+/** Why no pool holds a row: no pool of its hardware, or what exceeds the largest node. */
+export function whyNoPool(task: TraceTask, pools: readonly SimulatedPool[]): string {
+  const serving = pools.filter((pool) => pool.serves === task.hardware);
+  if (serving.length === 0) return `no pool serves ${task.hardware} work`;
+  const request = requestOf(task);
+  const most = (resource: keyof Amounts) => Math.max(...serving.map((pool) => pool.state.nodeShape[resource]));
+  const over: string[] = [];
+  if (request.cpu > most('cpu') + EPSILON) over.push(`${task.cpu} cores (largest node ${most('cpu')})`);
+  if (request.memoryBytes > most('memoryBytes') + EPSILON) over.push(`${task.memoryGiB} GiB (largest node ${round(most('memoryBytes') / GI)})`);
+  if (request.gpu > most('gpu') + EPSILON) over.push(`${task.gpu} GPUs (largest node ${most('gpu')})`);
+  return over.length > 0 ? `${over.join(', ')} exceed every ${task.hardware} pool's node` : `no single ${task.hardware} pool's node holds ${task.cpu} cores, ${task.memoryGiB} GiB and ${task.gpu} GPUs together`;
+}
+
+const round = (value: number) => Number(value.toFixed(2));
+
+/**
+ * The pool a WorkerPool spec describes, with every default the API would fill in. The node shape
+ * is the kwok provider's node, or `shape` (for providers whose shape the spec does not state).
+ */
+export function simulatedPool(name: string, spec: WorkerPoolSpecInput, serves: 'cpu' | 'gpu', predictive: boolean, shape?: Amounts): SimulatedPool {
   const parsed = workerPoolSpecSchema.parse(spec);
   const node = parsed.provider.kwok?.node;
-  if (!node) throw new Error(`pool ${name}: the simulator needs a kwok provider to know the node shape`);
+  if (!node && !shape) throw new Error(`pool ${name}: the simulator needs a kwok provider or a node shape`);
   const { intervalSeconds, ...scaling } = parsed.scaling;
   return {
     serves,
@@ -99,7 +137,7 @@ export function simulatedPool(name: string, spec: WorkerPoolSpecInput, serves: '
       hardware: parsed.hardware.type,
       ...(parsed.hardware.gpuProduct ? { gpuProduct: parsed.hardware.gpuProduct } : {}),
       provider: 'kwok',
-      nodeShape: { cpu: parseQuantity(node.cpu), memoryBytes: parseQuantity(node.memory), gpu: node.gpu ?? 0 },
+      nodeShape: shape ?? { cpu: parseQuantity(node!.cpu), memoryBytes: parseQuantity(node!.memory), gpu: node!.gpu ?? 0 },
       minNodes: parsed.minNodes,
       maxNodes: parsed.maxNodes,
       costPerNodeHour: parsed.costPerNodeHour ?? 0,
@@ -236,11 +274,14 @@ function fullness(node: SimNode, shape: Amounts): number {
   return Math.max(share(node.requested.cpu, shape.cpu), share(node.requested.memoryBytes, shape.memoryBytes), share(node.requested.gpu, shape.gpu));
 }
 
-/** Runs one policy over a trace; throws a TraceError for a row no node of its pool can hold. */
-export function simulate(tasks: readonly TraceTask[], policy: Policy, options: SimulationOptions = {}): SimulationResult {
+/** Runs one policy over a trace; rows no pool can hold are left out and reported in `skipped`. */
+export function simulate(allTasks: readonly TraceTask[], policy: Policy, options: SimulationOptions = {}): SimulationResult {
+  let tasks = allTasks;
   const provisionSeconds = options.provisionSeconds ?? 60;
   if (!Number.isFinite(provisionSeconds) || provisionSeconds < 0) throw new Error(`provisionSeconds must be a number ≥ 0, got ${provisionSeconds}`);
-  const configs = options.pools ?? defaultPools(policy);
+  const configs = (options.pools ?? defaultPools(policy === 'threshold' ? 'threshold' : 'predictive')).map((config) =>
+    policy === 'as-written' ? config : { ...config, state: { ...config.state, scaling: { ...config.state.scaling, predictive: policy === 'predictive' } } },
+  );
   const pools: PoolRuntime[] = configs.map((config) => ({
     config,
     nodes: [],
@@ -254,17 +295,18 @@ export function simulate(tasks: readonly TraceTask[], policy: Policy, options: S
     directionChanges: 0,
     launched: 0,
   }));
-  const poolOf = (hardware: 'cpu' | 'gpu') => pools.findIndex((pool) => pool.config.serves === hardware);
-
-  // Every row must fit one node of its pool, or the work could never finish.
-  for (const task of tasks) {
-    const index = poolOf(task.hardware);
-    if (index < 0) throw new TraceError('trace', task.line, columnOf('hardware'), `no simulated pool serves ${task.hardware} work`);
-    const shape = pools[index]!.config.state.nodeShape;
-    if (task.cpu > shape.cpu + EPSILON) throw new TraceError('trace', task.line, columnOf('cpu'), `${task.cpu} cores exceed a ${task.hardware} node's ${shape.cpu}`);
-    if (task.memoryGiB * GI > shape.memoryBytes + EPSILON) throw new TraceError('trace', task.line, columnOf('memory_gib'), `${task.memoryGiB} GiB exceed a ${task.hardware} node's ${shape.memoryBytes / GI}`);
-    if (task.gpu > shape.gpu + EPSILON) throw new TraceError('trace', task.line, columnOf('gpu'), `${task.gpu} GPUs exceed a ${task.hardware} node's ${shape.gpu}`);
-  }
+  // Each row may go to the pools serving its hardware whose node holds its request; a row no
+  // such pool holds can never run: it is left out and counted (SimulationResult.skipped).
+  const candidatesOf = tasks.map((task) =>
+    pools.flatMap((pool, index) => (pool.config.serves === task.hardware && fitsIn(requestOf(task), pool.config.state.nodeShape) ? [index] : [])),
+  );
+  const skippedRows = tasks.flatMap((task, index) => (candidatesOf[index]!.length === 0 ? [task] : []));
+  const skipped: SkippedRows | undefined =
+    skippedRows.length === 0
+      ? undefined
+      : { rows: skippedRows.length, subtasks: skippedRows.reduce((total, task) => total + task.subtasks, 0), first: { line: skippedRows[0]!.line, reason: whyNoPool(skippedRows[0]!, configs) } };
+  tasks = tasks.filter((_, index) => candidatesOf[index]!.length > 0);
+  const candidates = candidatesOf.filter((list) => list.length > 0);
 
   const subtasks: Subtask[] = [];
   const events = new EventQueue();
@@ -336,6 +378,17 @@ export function simulate(tasks: readonly TraceTask[], policy: Policy, options: S
     pendingLaunches: pool.pendingLaunches,
     ...(pool.lastScaleAt !== undefined ? { lastScaleAt: pool.lastScaleAt } : {}),
   });
+
+  // Among several pools that could run a row, the one the operator would grow for it
+  // (choosePool: cheapest per unit of the short resource, with room); else the first.
+  const routeOf = (indices: readonly number[], task: TraceTask, now: number): number => {
+    if (indices.length === 1) return indices[0]!;
+    const request = requestOf(task);
+    const states = indices.map((index) => stateOf(pools[index]!, now));
+    const chosen = choosePool(states, { subtasks: task.subtasks, total: amountsTimes(request, task.subtasks), largest: request });
+    const at = chosen ? states.indexOf(chosen) : 0;
+    return indices[at < 0 ? 0 : at]!;
+  };
 
   const pendingOf = (pool: PoolRuntime): PendingWork | undefined => {
     const waiting = pool.queue.length - pool.queueHead;
@@ -446,11 +499,11 @@ export function simulate(tasks: readonly TraceTask[], policy: Policy, options: S
         }
         case Kind.Arrival: {
           const task = tasks[event.subject]!;
-          const pool = pools[poolOf(task.hardware)]!;
+          const pool = pools[routeOf(candidates[event.subject]!, task, now)]!;
           arrivedTasks += 1;
           for (let count = 0; count < task.subtasks; count += 1) {
             pool.queue.push(subtasks.length);
-            subtasks.push({ arrival: now, seconds: task.secondsPerSubtask, request: { cpu: task.cpu, memoryBytes: task.memoryGiB * GI, gpu: task.gpu } });
+            subtasks.push({ arrival: now, seconds: task.secondsPerSubtask, request: requestOf(task) });
           }
           break;
         }
@@ -497,11 +550,12 @@ export function simulate(tasks: readonly TraceTask[], policy: Policy, options: S
     subtasks: totalSubtasks,
     endSeconds: now,
     pools: poolSummaries,
+    ...(skipped ? { skipped } : {}),
   };
 }
 
-/** Both policies over the same trace, predictive first. */
-export function simulateAll(tasks: readonly TraceTask[], options: Omit<SimulationOptions, 'pools'> = {}): SimulationResult[] {
+/** Both policies over the same trace and pools, predictive first. */
+export function simulateAll(tasks: readonly TraceTask[], options: SimulationOptions = {}): SimulationResult[] {
   return POLICIES.map((policy) => simulate(tasks, policy, options));
 }
 

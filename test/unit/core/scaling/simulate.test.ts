@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decisionViolations } from '../../../../operator/core/scaling/index.js';
 import { defaultPools, figuresOf, simulate, simulateAll, type SimulationResult } from '../../../../operator/simulate/simulation.js';
-import { formatTrace, parseTrace, TraceError, type TraceTask } from '../../../../operator/simulate/trace.js';
+import { formatTrace, parseTrace, type TraceTask } from '../../../../operator/simulate/trace.js';
 import { generateTrace, TRACE_KINDS } from '../../../../operator/simulate/traces.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
@@ -123,9 +123,10 @@ describe('the simulation model', () => {
     expect(seen.find((s) => s.time === 1020)).toEqual({ time: 1020, cpuSeconds: 50, subtasks: 1 });
   });
 
-  test('a row no node of its pool can hold is a trace error naming the line and column', () => {
-    expect(() => simulate([task({ line: 7, cpu: 12 })], 'threshold')).toThrow(new TraceError('trace', 7, 6, "12 cores exceed a cpu node's 8"));
-    expect(() => simulate([task({ line: 9, hardware: 'gpu', gpu: 2 })], 'threshold')).toThrow(/line 9, column 8 \(gpu\): 2 GPUs exceed a gpu node's 1/);
+  test('a row no node of its pool can hold is left out and counted, naming its line and why', () => {
+    const result = simulate([task(), task({ line: 7, cpu: 12 }), task({ line: 9, hardware: 'gpu', gpu: 2 })], 'threshold');
+    expect(result.subtasks).toBe(2);
+    expect(result.skipped).toEqual({ rows: 2, subtasks: 4, first: { line: 7, reason: "12 cores (largest node 8) exceed every cpu pool's node" } });
   });
 
   test('provisioning delay: longer delays, longer waits', () => {

@@ -90,11 +90,16 @@ describe('npm run simulate', () => {
     expect(parsed.status).toBe(2);
     expect(parsed.stderr).toBe(`${bad}: line 3, column 4 (subtasks): expected a whole number from 1 to 10000, got "four"\n`);
 
+    // A row no pool holds is left out, said once with a count; the rest is simulated.
     const tooBig = join(directory, 'big.csv');
-    writeFileSync(tooBig, csv(ROW, '10,map,cpu,2,60,64,1,0'));
-    const big = runSimulate('--trace', tooBig);
-    expect(big.status).toBe(2);
-    expect(big.stderr).toBe(`${tooBig}: line 3, column 6 (cpu): 64 cores exceed a cpu node's 8\n`);
+    writeFileSync(tooBig, csv(ROW, '10,map,cpu,2,60,64,1,0', '20,map,cpu,3,60,9,1,0'));
+    const big = runSimulate('--trace', tooBig, '--policy', 'threshold');
+    expect(big.status).toBe(0);
+    expect(big.stderr).toBe(`${tooBig}: 2 rows (5 subtasks) fit no pool and were left out; the first, line 3: 64 cores (largest node 8) exceed every cpu pool's node\n`);
+    expect(big.stdout).toMatch(/: 8 subtasks, /);
+    const none = join(directory, 'none.csv');
+    writeFileSync(none, csv('10,map,cpu,2,60,64,1,0'));
+    expect(runSimulate('--trace', none).status).toBe(2);
 
     expect(runSimulate().status).toBe(2);
     expect(runSimulate('--trace', join(directory, 'missing.csv')).stderr).toMatch(/^cannot read the trace/);
