@@ -480,7 +480,9 @@ const orchestratedTaskStatusShape = z
     startTime: timestamp('When the first subtask started.').optional(),
     completionTime: timestamp('When the task reached Completed, Failed or Cancelled.').optional(),
     observedGeneration: z.int().min(0).optional().describe('metadata.generation the controller last acted on.'),
-    conditions: conditionsSchema.optional(),
+    conditions: conditionsSchema.optional().describe(
+      'Complete (True once Completed) and Failed (True once Failed, the reason saying why: SubtaskFailed, DeadlineExceeded, SplitFailed, MergeFailed, NoSubtaskSucceeded, TooFewSucceeded), as batch/v1 Job, so `kubectl wait --for=condition=Complete` works; Progressing (True while Splitting, InProgress or Merging). See docs/conditions.md.',
+    ),
   })
   .describe('What the operator observed and did; written by the controller.');
 

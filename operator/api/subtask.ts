@@ -204,7 +204,9 @@ const subtaskStatusShape = z
       .optional()
       .describe('Where a result too large for status.result is stored.'),
     observedGeneration: z.int().min(0).optional().describe('metadata.generation the controller last acted on.'),
-    conditions: conditionsSchema.optional(),
+    conditions: conditionsSchema.optional().describe(
+      "Complete (True once Completed) and Failed (True once Failed, the reason that of the last attempt's failure, e.g. ErrImagePull or DeadlineExceeded), as batch/v1 Job. See docs/conditions.md.",
+    ),
   })
   .describe('What happened to the subtask; written by the operator.');
 

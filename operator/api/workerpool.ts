@@ -439,7 +439,9 @@ export const workerPoolStatusSchema = z
       .describe(`The last scaling decisions, oldest first (at most ${MAX_DECISIONS}).`),
     message: z.string().max(32768).optional().describe('Human-readable detail, e.g. a provider error.'),
     observedGeneration: z.int().min(0).optional().describe('metadata.generation the controller last acted on.'),
-    conditions: conditionsSchema.optional(),
+    conditions: conditionsSchema.optional().describe(
+      'Ready (every provider call working and as many ready nodes as desired) and ScalingActive (the provider scales the pool and answers; False for static pools). See docs/conditions.md.',
+    ),
   })
   .describe('What the pool looks like and what the autoscaler did; written by the controller.');
 export type WorkerPoolStatus = z.output<typeof workerPoolStatusSchema>;

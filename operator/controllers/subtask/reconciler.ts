@@ -2,7 +2,6 @@
 // (confirming absences against the API server), carries out its actions, and writes the status
 // only when it changed.
 import type { ObjectCache, V1Node, V1Pod } from '@kubernetes/client-node';
-import { isDeepStrictEqual } from 'node:util';
 import type { OrchestratedTask } from '../../api/orchestratedtask.js';
 import type { Subtask, SubtaskPhase } from '../../api/subtask.js';
 import { GROUP_VERSION } from '../../api/common.js';
@@ -15,6 +14,8 @@ import type { Logger } from '../../runtime/logger.js';
 import { parseConfigMapJson, readSubtaskResult } from '../results.js';
 import { decideSubtask, type RetryPolicy, type SubtaskAction } from './decide.js';
 import { buildInputConfigMap, buildWorkerPod, inputConfigMapNameFor, type WorkerPodOptions } from './pod.js';
+import { writeStatusIfChanged } from '../status.js';
+import { subtaskConditions } from '../conditions.js';
 import { ensureWorkerIdentity, forgetWorkerIdentity } from './worker-identity.js';
 
 export interface SubtaskReconcilerDeps {
@@ -165,19 +166,9 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
     });
     for (const action of decision.actions) await act(subtask, action);
     const status = { ...decision.status, observedGeneration: subtask.metadata.generation ?? 0 };
-    if (!isDeepStrictEqual(stripUndefined(status), stripUndefined(subtask.status ?? {}))) {
-      try {
-        await clients.custom.replaceNamespacedCustomObjectStatus({ group: 'drm.dtf.io', version: 'v1alpha1', namespace, plural: 'subtasks', name, body: { ...subtask, status } });
-      } catch (error) {
-        if (!isNotFound(error)) throw error; // deleted meanwhile: nothing left to report on
-      }
+    if (await writeStatusIfChanged(clients, 'Subtask', subtask, status, { conditions: subtaskConditions(status), now: now() })) {
       log.debug({ task: subtask.spec.taskRef.name, subtask: name, phase: status.phase }, 'subtask status written');
     }
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : undefined;
   };
-}
-
-/** JSON equality: undefined fields are absent fields. */
-export function stripUndefined<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
 }

@@ -2,7 +2,6 @@
 // deterministic), progress from the Subtasks' phases, failure policy, deadline and cancellation,
 // and the merge of results into status.result (or ConfigMaps named in status.resultRef).
 import type { ObjectCache, V1ConfigMap, V1Node } from '@kubernetes/client-node';
-import { isDeepStrictEqual } from 'node:util';
 import { defaultMergeMethod, type OrchestratedTask } from '../../api/orchestratedtask.js';
 import type { OrchestratedTaskStatus } from '../../api/orchestratedtask.js';
 import type { Subtask } from '../../api/subtask.js';
@@ -21,7 +20,8 @@ import { cpuQuantity, memoryQuantity, predictionView } from '../../predict/forma
 import { FINALIZER, LABELS, MANAGER } from '../labels.js';
 import { simulationAnnotations } from '../simulation.js';
 import { parseConfigMapJson, readSubtaskResult } from '../results.js';
-import { stripUndefined } from '../subtask/reconciler.js';
+import { findCondition, writeStatusIfChanged } from '../status.js';
+import { taskConditions } from '../conditions.js';
 import { completionPercentage, countSubtasks, deadlineOf, taskVerdict, TERMINAL_TASK_PHASES } from './summary.js';
 
 /** Largest merged result kept inline in status.result; larger ones go to ConfigMaps. */
@@ -67,14 +67,10 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     );
   }
 
-  async function writeStatus(task: OrchestratedTask, status: OrchestratedTaskStatus): Promise<void> {
-    const next = stripUndefined({ ...status, observedGeneration: task.metadata.generation ?? 0 });
-    if (isDeepStrictEqual(next, stripUndefined(task.status ?? {}))) return;
-    try {
-      await clients.custom.replaceNamespacedCustomObjectStatus({ ...crd, namespace: task.metadata.namespace!, name: task.metadata.name!, body: { ...task, status: next } });
-    } catch (error) {
-      if (!isNotFound(error)) throw error; // deleted meanwhile: nothing left to report on
-    }
+  /** The task's status, its conditions following its phase; `failureReason` says why a Failed task failed. */
+  async function writeStatus(task: OrchestratedTask, status: OrchestratedTaskStatus, failureReason?: string): Promise<void> {
+    const next = { ...status, observedGeneration: task.metadata.generation ?? 0 };
+    await writeStatusIfChanged(clients, 'OrchestratedTask', task, next, { conditions: taskConditions(next, failureReason), now: now() });
   }
 
   async function loadItems(task: OrchestratedTask): Promise<unknown[] | { waiting: string }> {
@@ -201,7 +197,7 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
       plan = planSubtasks(task, items, partitions !== undefined ? { partitions } : {});
     } catch (error) {
       if (!(error instanceof SplitError)) throw error;
-      await writeStatus(task, { ...status, phase: 'Failed', message: `cannot split: ${error.message}`, completionTime: now().toISOString() });
+      await writeStatus(task, { ...status, phase: 'Failed', message: `cannot split: ${error.message}`, completionTime: now().toISOString() }, 'SplitFailed');
       emit(task, 'Warning', 'SplitFailed', error.message);
       return;
     }
@@ -288,7 +284,7 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
       emit(task, 'Normal', 'Completed', `merged ${results.filter((r) => r.succeeded).length} subtask results by ${method}`);
     } catch (error) {
       if (!(error instanceof MergeError)) throw error;
-      await writeStatus(task, { ...status, phase: 'Failed', message: `merge failed: ${error.message}`, completionTime: finishedAt });
+      await writeStatus(task, { ...status, phase: 'Failed', message: `merge failed: ${error.message}`, completionTime: finishedAt }, 'MergeFailed');
       emit(task, 'Warning', 'MergeFailed', error.message);
     }
   }
@@ -320,7 +316,11 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     }
 
     const status: OrchestratedTaskStatus = { ...(task.status ?? {}) };
-    if (status.phase && TERMINAL_TASK_PHASES.has(status.phase)) return;
+    if (status.phase && TERMINAL_TASK_PHASES.has(status.phase)) {
+      // A task finished by an operator that wrote no conditions gets them once.
+      if (!findCondition(status.conditions, 'Complete')) await writeStatus(task, status);
+      return;
+    }
 
     const nowDate = now();
     if (task.spec.cancel) {
@@ -330,7 +330,7 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     }
     const deadline = deadlineOf(task);
     if (deadline && nowDate >= deadline) {
-      await writeStatus(task, { ...status, phase: 'Failed', message: `deadline of ${task.spec.deadlineSeconds}s exceeded`, completionTime: nowDate.toISOString() });
+      await writeStatus(task, { ...status, phase: 'Failed', message: `deadline of ${task.spec.deadlineSeconds}s exceeded`, completionTime: nowDate.toISOString() }, 'DeadlineExceeded');
       emit(task, 'Warning', 'DeadlineExceeded', `deadline of ${task.spec.deadlineSeconds}s exceeded; unfinished subtasks are cancelled`);
       return;
     }
@@ -364,7 +364,7 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
         await writeStatus(task, { ...progress, phase: 'InProgress', message: `${counts.completed} of ${total} subtasks completed` });
         return untilDeadline !== undefined ? { requeueAfterMs: untilDeadline } : undefined;
       case 'fail':
-        await writeStatus(task, { ...progress, phase: 'Failed', message: verdict.message, completionTime: nowDate.toISOString() });
+        await writeStatus(task, { ...progress, phase: 'Failed', message: verdict.message, completionTime: nowDate.toISOString() }, verdict.reason);
         emit(task, 'Warning', verdict.reason, verdict.message);
         return;
       case 'merge':

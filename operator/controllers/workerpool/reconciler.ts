@@ -4,7 +4,6 @@
 // launches through the provider; removals by cordoning idle nodes first and removing them once
 // nothing of ours runs there. Every action is kept in status.decisions and emitted as an Event.
 import type { ObjectCache, V1Node } from '@kubernetes/client-node';
-import { isDeepStrictEqual } from 'node:util';
 import type { Subtask } from '../../api/subtask.js';
 import { providerOf, type WorkerPool, type WorkerPoolStatus } from '../../api/workerpool.js';
 import { MAX_DECISIONS } from '../../api/workerpool.js';
@@ -19,7 +18,8 @@ import { ProviderError, type Credentials, type NodeProvider, type ProviderInstan
 import type { ReconcileResult } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logger.js';
 import { isTerminal } from '../subtask/decide.js';
-import { stripUndefined } from '../subtask/reconciler.js';
+import { writeStatusIfChanged } from '../status.js';
+import { poolConditions, type PoolHealth } from '../conditions.js';
 
 export const DRAINING_ANNOTATION = 'drm.dtf.io/draining';
 const POOL_LABEL = 'drm.dtf.io/pool';
@@ -270,7 +270,8 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     const provider = providerName ? deps.providers[providerName] : undefined;
     const status: WorkerPoolStatus = { ...(pool.status ?? {}), provider: providerName };
     if (!provider) {
-      await writeStatus(pool, { ...status, message: `provider ${providerName} is not available in this operator` });
+      const problem = { reason: 'ProviderUnavailable', message: `provider ${providerName} is not available in this operator` };
+      await writeStatus(pool, { ...status, message: problem.message }, { ...healthOf(pool.status), canScale: false, providerProblem: problem });
       return { requeueAfterMs: interval };
     }
     const nowMs = now();
@@ -281,8 +282,8 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
       context = { pool, ...(credentials ? { credentials } : {}) };
       instances = await provider.list(context);
     } catch (error) {
-      const message = `cannot list the pool's instances: ${(error as Error).message}`;
-      await writeStatus(pool, { ...status, message });
+      const problem = { reason: 'ProviderListFailed', message: `cannot list the pool's instances: ${(error as Error).message}` };
+      await writeStatus(pool, { ...status, message: problem.message }, { ...healthOf(pool.status), canScale: provider.canScale, providerProblem: problem });
       return { requeueAfterMs: Math.min(interval, 15_000) };
     }
 
@@ -292,7 +293,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     if (removed.length > 0) state = { ...state, nodes: state.nodes.filter((n) => !removed.includes(n.name)) };
 
     let decision: ScalingDecision | undefined;
-    let message: string | undefined;
+    let problem: { reason: string; message: string } | undefined;
     let nodeNames: string[] = [];
     if (provider.canScale) {
       decision = decideScaling(state, pendingFor(pool, state), predictedFor(state, nowMs), nowMs / 1000);
@@ -304,16 +305,16 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
         deps.metrics?.scalingDecisions.inc({ pool: pool.metadata.name!, action: decision.action });
       } catch (error) {
         deps.metrics?.scalingDecisions.inc({ pool: pool.metadata.name!, action: decision.action });
-        message = `${decision.action} failed: ${(error as Error).message}`;
-        emit(pool, 'Warning', decision.action === 'scale_up' ? 'ScaleUpFailed' : 'ScaleDownFailed', message);
+        problem = { reason: decision.action === 'scale_up' ? 'ScaleUpFailed' : 'ScaleDownFailed', message: `${decision.action} failed: ${(error as Error).message}` };
+        emit(pool, 'Warning', problem.reason, problem.message);
         decision = { ...decision, reason: `${decision.reason} (failed: ${(error as Error).message})` };
         if (!(error instanceof ProviderError) || error.temporary) {
-          await record(pool, status, state, instances, decision, nodeNames, message);
+          await record(pool, status, state, instances, decision, nodeNames, problem, provider.canScale);
           return { requeueAfterMs: Math.min(interval, 5_000) };
         }
       }
     }
-    await record(pool, status, state, instances, decision, nodeNames, message ?? stuck);
+    await record(pool, status, state, instances, decision, nodeNames, problem ?? (stuck ? { reason: 'InstancesNotReady', message: stuck } : undefined), provider.canScale);
     return { requeueAfterMs: interval };
   };
 
@@ -381,7 +382,17 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
   }
 
 
-  async function record(pool: WorkerPool, status: WorkerPoolStatus, state: PoolState, instances: ProviderInstance[], decision: ScalingDecision | undefined, nodeNames: string[], message: string | undefined): Promise<void> {
+  async function record(
+    pool: WorkerPool,
+    status: WorkerPoolStatus,
+    state: PoolState,
+    instances: ProviderInstance[],
+    decision: ScalingDecision | undefined,
+    nodeNames: string[],
+    problem: { reason: string; message: string } | undefined,
+    canScale: boolean,
+  ): Promise<void> {
+    const message = problem?.message;
     const ready = state.nodes.filter((n) => n.ready);
     const share = (pick: (a: Amounts) => number) => {
       const allocatable = ready.reduce((sum, n) => sum + pick(n.allocatable), 0);
@@ -417,7 +428,8 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     // conflict), the record is rebuilt on the newest status and written again, not dropped.
     for (let attempt = 1; ; attempt++) {
       try {
-        await writeStatus(pool, build({ ...(pool.status ?? {}), ...baseFields(status, pool) }));
+        const next = build({ ...(pool.status ?? {}), ...baseFields(status, pool) });
+        await writeStatus(pool, next, { ...healthOf(next), canScale, ...(problem ? { providerProblem: problem } : {}) });
         return;
       } catch (error) {
         if (!isConflict(error) || attempt >= 3) throw error;
@@ -431,15 +443,14 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     return status.provider !== undefined ? { provider: status.provider } : pool.status?.provider !== undefined ? { provider: pool.status.provider } : {};
   }
 
-  async function writeStatus(pool: WorkerPool, status: WorkerPoolStatus): Promise<void> {
-    const next = stripUndefined(status);
-    if (isDeepStrictEqual(next, stripUndefined(pool.status ?? {}))) return;
-    try {
-      await deps.clients.custom.replaceClusterCustomObjectStatus({ group: 'drm.dtf.io', version: 'v1alpha1', plural: 'workerpools', name: pool.metadata.name!, body: { ...pool, status: next } });
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-    }
+  async function writeStatus(pool: WorkerPool, status: WorkerPoolStatus, health: PoolHealth): Promise<void> {
+    await writeStatusIfChanged(deps.clients, 'WorkerPool', pool, status, { conditions: poolConditions(health), now: new Date(now()) });
   }
+}
+
+/** The node counts of a pool's status, for its conditions. */
+function healthOf(status: WorkerPoolStatus | undefined): Pick<PoolHealth, 'nodes' | 'readyNodes' | 'desiredNodes'> {
+  return { nodes: status?.nodes ?? 0, readyNodes: status?.readyNodes ?? 0, desiredNodes: status?.desiredNodes ?? status?.nodes ?? 0 };
 }
 
 const round = (value: number) => Math.round(value * 1000) / 1000;
