@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Builds etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok and
-# helm from the Go module proxy, once per machine: binaries are cached outside the clone
+# Builds etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet, kwok
+# and helm from the Go module proxy, once per machine: binaries are cached outside the clone
 # under $DRM_CACHE_DIR keyed by version, and linked into the clone's git-ignored .local/.
 set -euo pipefail
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT_DIR="$(dirname "$HACK_DIR")"
 source "$HACK_DIR/versions.sh"
 
-BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok helm)
+BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kwok helm)
 log() { echo "[control-plane] $*" >&2; }
 
 all_present() {
@@ -39,7 +39,7 @@ go_cmd() {
 
 build_kubernetes() {
   local need=0 b
-  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  for b in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet; do
     [[ -x "$CONTROL_PLANE_BIN/$b" ]] || need=1
   done
   [[ $need == 1 ]] || return 0
@@ -76,7 +76,8 @@ build_kubernetes() {
       k8s.io/kubernetes/cmd/kube-apiserver \
       k8s.io/kubernetes/cmd/kube-controller-manager \
       k8s.io/kubernetes/cmd/kube-scheduler \
-      k8s.io/kubernetes/cmd/kubectl)
+      k8s.io/kubernetes/cmd/kubectl \
+    && go build -ldflags "$ldflags" -o "$CONTROL_PLANE_BIN/" k8s.io/kubernetes/cmd/kubelet)
 }
 
 build_etcd() {
@@ -96,9 +97,24 @@ build_tool() { # name module-path version
   GOBIN="$CONTROL_PLANE_BIN" go_cmd go install -ldflags "${4:-}" "$2@$3"
 }
 
+# helm's release build stamps the Kubernetes version of its client modules (k8s.io/client-go
+# v0.MINOR.x is Kubernetes 1.MINOR); unstamped, `helm template` assumes v1.20 and refuses charts
+# that require newer (kubeVersion).
+helm_ldflags() {
+  local modfile client_go minor flags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" pkg
+  modfile="$(go mod download -json "helm.sh/helm/v3@$HELM_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  client_go="$(awk '$1 == "k8s.io/client-go" {print $2; exit}' "$modfile")"
+  minor="$(echo "$client_go" | cut -d. -f2)"
+  [[ -n "$minor" ]] || { log "cannot read helm's k8s.io/client-go version from $modfile"; exit 1; }
+  for pkg in helm.sh/helm/v3/pkg/chartutil helm.sh/helm/v3/pkg/lint/rules; do
+    flags+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$minor"
+  done
+  echo "$flags"
+}
+
 build_etcd
 build_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" "-s -w"
-build_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+[[ -x "$CONTROL_PLANE_BIN/helm" ]] || build_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" "$(helm_ldflags)"
 build_kubernetes
 
 all_present || { log "some binaries are missing from $CONTROL_PLANE_BIN"; exit 1; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The local control plane: etcd, kube-apiserver, kube-controller-manager, kube-scheduler and
-# kwok as local processes on loopback. `up` builds what is missing (cached by version), starts
+# kwok as local processes on loopback, and real nodes beside it (hack/node.sh). `up` builds what is missing (cached by version), starts
 # whatever is not running, waits for readiness and writes .local/kubeconfig; `down` stops every
 # process it started; `status` tells whether it answers.
 set -euo pipefail
@@ -46,7 +46,7 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # A CA, the API server's serving certificate, a client certificate per component and the
 # service-account signing key. Made once per clone; all private, all on loopback.
 make_pki() {
-  [[ -f "$PKI/done" ]] && return 0
+  if [[ -f "$PKI/done" ]]; then make_apiserver_kubelet_client_cert; return 0; fi
   log "creating certificates in $PKI"
   mkdir -p "$PKI"
   chmod 700 "$PKI"
@@ -73,7 +73,23 @@ EXT
     issue scheduler "/CN=system:kube-scheduler" client.ext
     issue kwok "/O=system:masters/CN=kwok-controller" client.ext
   )
+  make_apiserver_kubelet_client_cert
   touch "$PKI/done"
+}
+
+# The API server's identity towards kubelets (logs, exec, port-forward), which authorize it
+# through the API server itself: system:masters may do all of it. Added to older clones' PKI too.
+make_apiserver_kubelet_client_cert() {
+  [[ -f "$PKI/apiserver-kubelet-client.crt" ]] && return 0
+  (
+    cd "$PKI"
+    printf 'extendedKeyUsage=clientAuth\n' >client.ext
+    openssl req -newkey rsa:2048 -nodes -keyout apiserver-kubelet-client.key -out apiserver-kubelet-client.csr \
+      -subj "/O=system:masters/CN=kube-apiserver-kubelet-client" 2>/dev/null
+    openssl x509 -req -in apiserver-kubelet-client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+      -out apiserver-kubelet-client.crt -extfile client.ext 2>/dev/null
+    rm -f apiserver-kubelet-client.csr
+  )
 }
 
 write_kubeconfig() { # file client-name
@@ -117,6 +133,7 @@ up() {
   if apiserver_ready && alive etcd && alive kube-apiserver && alive kube-controller-manager \
     && alive kube-scheduler && alive kwok; then
     log "local control plane already running ($APISERVER_URL)"
+    start_real_nodes
     return 0
   fi
   local c port
@@ -151,7 +168,9 @@ up() {
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
     --service-cluster-ip-range 10.96.0.0/16 --authorization-mode Node,RBAC \
-    --endpoint-reconciler-type none --allow-privileged=true --profiling=false
+    --endpoint-reconciler-type none --allow-privileged=true --profiling=false \
+    --kubelet-preferred-address-types InternalIP --kubelet-certificate-authority "$PKI/ca.crt" \
+    --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" --kubelet-client-key "$PKI/apiserver-kubelet-client.key"
   wait_for kube-apiserver 120 apiserver_ready
 
   start kube-controller-manager --kubeconfig "$CLUSTER_DIR/controller-manager.kubeconfig" \
@@ -176,10 +195,19 @@ up() {
   wait_for "the default ServiceAccount" 60 kubectl_local get serviceaccount default -n default
   for c in "${COMPONENTS[@]}"; do alive "$c" || { log "$c exited; see $LOGS/$c.log"; exit 1; }; done
   log "local control plane ready at $APISERVER_URL (kubeconfig: $LOCAL_KUBECONFIG)"
+  start_real_nodes
+}
+
+# Real nodes (kubelet + containerd, hack/node.sh) beside kwok's simulated ones; DRM_REAL_NODES=0
+# leaves them out (they need root).
+start_real_nodes() {
+  [[ "${DRM_REAL_NODES:-1}" == 1 ]] || return 0
+  bash "$HACK_DIR/node.sh" up
 }
 
 down() {
   local i
+  bash "$HACK_DIR/node.sh" down "$@"
   for ((i = ${#COMPONENTS[@]} - 1; i >= 0; i--)); do
     stop_pid_file "${COMPONENTS[$i]}" "$RUN/${COMPONENTS[$i]}.pid"
   done
@@ -190,6 +218,7 @@ down() {
   if [[ -n "$leftovers" ]]; then
     log "stopping leftover processes: $(echo "$leftovers" | tr '\n' ' ')"
     kill -KILL $leftovers 2>/dev/null || true
+    for pid in $leftovers; do while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done; done
   fi
   if [[ "${1:-}" == "--purge" ]]; then rm -rf "$CLUSTER_DIR/etcd" "$LOCAL_KUBECONFIG"; fi
   log "local control plane stopped"
@@ -197,6 +226,7 @@ down() {
 
 status() {
   local c
+  bash "$HACK_DIR/node.sh" status
   for c in "${COMPONENTS[@]}"; do
     if alive "$c"; then echo "$c: running (pid $(pid_of "$c"))"; else echo "$c: stopped"; fi
   done

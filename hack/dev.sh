@@ -1,71 +1,54 @@
 #!/usr/bin/env bash
-# `npm run dev:up` / `npm run dev:down`: the whole product locally, in the background — the
-# control plane, the CRDs, the operator, and the dev runner with a pool of nodes it runs pods on
-# for real (two CPU nodes, two GPU-labeled nodes). Logs and pids live in .local/dev/.
+# `npm run dev:up` / `npm run dev:down`: the product installed the way users install it, on the
+# local cluster: the control plane and its real nodes (kubelet + containerd, hack/node.sh), the
+# image built from the Dockerfile and loaded into the nodes' containerd (hack/images.sh), the chart
+# installed with helm (2 replicas, leader election) onto the real CPU node, and static WorkerPools
+# over the real nodes. `down` uninstalls the release and stops the cluster (--keep-cluster: only
+# the release).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
-DEV_DIR="$LOCAL_DIR/dev"
-OPERATOR_HEALTH_PORT="${DRM_OPERATOR_HEALTH_PORT:-18081}"
-DEV_NODES=(
-  dev-cpu-1:cpu:4:8Gi
-  dev-cpu-2:cpu:4:8Gi
-  dev-gpu-1:gpu:8:32Gi:1:NVIDIA-A10G:24576
-  dev-gpu-2:gpu:16:64Gi:2:NVIDIA-H100-80GB-HBM3:81920
-)
-
-alive() { local pid; pid="$(cat "$DEV_DIR/$1.pid" 2>/dev/null || true)"; [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; }
-
-start_background() { # name command...
-  local name="$1"
-  shift
-  if alive "$name"; then return 0; fi
-  log "starting $name (log: $DEV_DIR/$name.log)"
-  setsid "$@" >"$DEV_DIR/$name.log" 2>&1 </dev/null &
-  echo $! >"$DEV_DIR/$name.pid"
-}
-
-stop_background() { stop_pid_file "$1" "$DEV_DIR/$1.pid"; }
+RELEASE="${DRM_RELEASE:-drm}"
+RELEASE_NAMESPACE="${DRM_RELEASE_NAMESPACE:-drm-system}"
 
 up() {
   ensure_node_deps
-  mkdir -p "$DEV_DIR"
   bash "$HACK_DIR/cluster.sh" up
   if ! using_external_cluster; then export KUBECONFIG="$LOCAL_KUBECONFIG"; fi
-  local kubectl
+  local kubectl helm image_id
   kubectl="$(tool_path kubectl)"
+  helm="$(tool_path helm)"
+  # CRDs first and server-side: helm installs a chart's crds/ only once, never on upgrade.
   "$kubectl" apply --server-side --force-conflicts -f "$ROOT_DIR/crds" >/dev/null
   "$kubectl" wait --for=condition=Established --timeout=60s crd/orchestratedtasks.drm.dtf.io crd/subtasks.drm.dtf.io crd/workerpools.drm.dtf.io >/dev/null
-  log "building the operator and worker (dist/)"
-  (cd "$ROOT_DIR" && tsc -p tsconfig.build.json)
-  local node_args=() n
-  for n in "${DEV_NODES[@]}"; do node_args+=(--node "$n"); done
-  start_background dev-runner node --import tsx "$ROOT_DIR/hack/dev-runner/main.ts" "${node_args[@]}" --state-dir "$DEV_DIR/runner" --compiled-worker
-  start_background operator node --enable-source-maps "$ROOT_DIR/dist/operator/main.js" --no-leader-elect \
-    --health-host 127.0.0.1 --health-port "$OPERATOR_HEALTH_PORT"
-  local start=$SECONDS
-  until curl -sf "http://127.0.0.1:$OPERATOR_HEALTH_PORT/readyz" >/dev/null; do
-    alive operator || { log "the operator exited; see $DEV_DIR/operator.log"; tail -20 "$DEV_DIR/operator.log" >&2; exit 1; }
-    (( SECONDS - start < 60 )) || { log "the operator did not become ready in 60s"; exit 1; }
-    sleep 0.5
+  # The image's ID as a pod annotation: a rebuilt image under the same tag rolls the replicas.
+  image_id="$(CONTAINERS_CONF="$HACK_DIR/podman/containers.conf" podman image inspect --format '{{.Id}}' "$(bash "$HACK_DIR/images.sh" name)" | cut -c1-12)"
+  log "helm upgrade --install $RELEASE charts/drm-operator (namespace $RELEASE_NAMESPACE)"
+  "$helm" upgrade --install "$RELEASE" "$ROOT_DIR/charts/drm-operator" --namespace "$RELEASE_NAMESPACE" --create-namespace \
+    -f "$HACK_DIR/demo/values.yaml" --set-string "podAnnotations.drm\.dtf\.io/image-id=$image_id" \
+    --wait --timeout 180s >/dev/null \
+    || { "$kubectl" get pods -n "$RELEASE_NAMESPACE" -o wide >&2; "$kubectl" describe pods -n "$RELEASE_NAMESPACE" | tail -30 >&2; exit 1; }
+  "$kubectl" apply -f "$HACK_DIR/demo/pools.yaml" >/dev/null
+  # One replica holds the Lease and reconciles; the other waits to take over.
+  local start=$SECONDS holder=""
+  until holder="$("$kubectl" get lease -n "$RELEASE_NAMESPACE" -o jsonpath='{.items[*].spec.holderIdentity}' 2>/dev/null)" && [[ -n "$holder" ]]; do
+    (( SECONDS - start < 90 )) || { log "no operator replica took the leader Lease in 90s"; exit 1; }
+    sleep 1
   done
-  # The runner registers its nodes as it starts: wait for each to exist and be Ready.
-  for n in "${DEV_NODES[@]}"; do
-    start=$SECONDS
-    until [[ "$("$kubectl" get node "${n%%:*}" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" == "True" ]]; do
-      alive dev-runner || { log "the dev runner exited; see $DEV_DIR/dev-runner.log"; tail -20 "$DEV_DIR/dev-runner.log" >&2; exit 1; }
-      (( SECONDS - start < 60 )) || { log "node ${n%%:*} not Ready in 60s"; exit 1; }
-      sleep 0.5
-    done
-  done
-  log "dev environment up: operator ready (http://127.0.0.1:$OPERATOR_HEALTH_PORT/readyz), ${#DEV_NODES[@]} dev-runner nodes Ready"
+  log "operator installed: $("$kubectl" get deploy -n "$RELEASE_NAMESPACE" -o jsonpath='{.items[0].status.readyReplicas}') replicas ready, leader $holder"
 }
 
 down() {
-  stop_background operator
-  stop_background dev-runner
-  # Worker processes the runner started belong to its process group; none may outlive it.
-  pkill -f -- "$DEV_DIR/runner/" 2>/dev/null || true
+  if apiserver_reachable; then
+    local helm
+    helm="$(tool_path helm)"
+    "$helm" uninstall "$RELEASE" --namespace "$RELEASE_NAMESPACE" --wait --timeout 60s >/dev/null 2>&1 || true
+  fi
   if [[ "${1:-}" != "--keep-cluster" ]]; then bash "$HACK_DIR/cluster.sh" down; fi
+}
+
+apiserver_reachable() {
+  if ! using_external_cluster; then export KUBECONFIG="$LOCAL_KUBECONFIG"; fi
+  [[ -f "${KUBECONFIG:-}" ]] && "$(tool_path kubectl)" get --raw /readyz --request-timeout=3s >/dev/null 2>&1
 }
 
 case "${1:-}" in

@@ -38,7 +38,8 @@ using_external_cluster() {
   [[ -n "${KUBECONFIG:-}" && "$(realpath -m "$KUBECONFIG")" != "$(realpath -m "$LOCAL_KUBECONFIG")" ]]
 }
 
-# Stops the process whose pid a file holds: TERM, up to 10 s to exit, then KILL; drops the file.
+# Stops the process whose pid a file holds: TERM, up to 10 s to exit, then KILL; returns once it
+# has exited and drops the file.
 stop_pid_file() { # name pid-file
   local pid
   pid="$(cat "$2" 2>/dev/null || true)"
@@ -47,6 +48,8 @@ stop_pid_file() { # name pid-file
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     kill -KILL "$pid" 2>/dev/null || true
+    # Gone, not just signalled: a port or socket it held is free once this returns.
+    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
   fi
   rm -f "$2"
 }
@@ -117,4 +120,31 @@ pip_tool_install() {
   [[ -x "$binary" ]] || { log "$name installed but $binary is missing"; rm -rf "$dir"; exit 1; }
   touch "$stamp"
   exec 9>&-
+}
+
+# The real node (hack/node.sh) and its images (hack/images.sh).
+# Images in containerd are kept per machine, like the binaries; the node's runtime state per clone.
+NODE_CONTAINERD_ROOT="$DRM_CACHE_DIR/node/containerd"
+NODE_DIR="$LOCAL_DIR/node"
+PROJECT_IMAGE="drm-operator:$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$ROOT_DIR/charts/drm-operator/Chart.yaml")"
+DEBIAN_MIRROR="${DRM_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+# The CA bundle this machine trusts (the registries are reached through TLS only it trusts).
+HOST_CA_BUNDLE="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
+
+
+# Debian's packages for containers: containerd, runc and the CNI plugins for the real node,
+# podman for image builds, debootstrap for the base image. Installed once, when missing (root).
+ensure_container_tools() {
+  local missing=() pkg
+  for pkg in containerd runc containernetworking-plugins podman buildah debootstrap iproute2; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  (( ${#missing[@]} == 0 )) && return 0
+  if (( EUID != 0 )); then
+    log "missing Debian packages: ${missing[*]}; install them as root (apt-get install ${missing[*]})"
+    exit 1
+  fi
+  log "installing Debian packages: ${missing[*]}"
+  apt-get update -qq >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }

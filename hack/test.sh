@@ -19,11 +19,32 @@ log "generated files up to date"; tsx hack/generate.ts --check
 # script (Dockerfile).
 log "build"; npm run --silent build
 
+# Tests run their own operators: another drm-operator on the same cluster (the demo's release, say)
+# would take their tasks. On the local cluster its release is uninstalled; on a cluster of the
+# user's own, the run refuses to start.
+stop_other_operators() {
+  local releases
+  releases="$("$DRM_HELM" list --all-namespaces --output json 2>/dev/null \
+    | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>{for(const r of JSON.parse(s||"[]"))if(String(r.chart).startsWith("drm-operator-"))console.log(r.namespace+" "+r.name)})')"
+  [[ -z "$releases" ]] && return 0
+  if using_external_cluster; then
+    log "drm-operator is installed on this cluster ($(tr '\n' ' ' <<<"$releases")): it would take the tests' tasks; uninstall it or point KUBECONFIG elsewhere"
+    exit 1
+  fi
+  local namespace name
+  while read -r namespace name; do
+    log "uninstalling helm release $name in $namespace (the demo's operator would take the tests' tasks)"
+    "$DRM_HELM" uninstall "$name" --namespace "$namespace" --wait --timeout 120s >/dev/null
+  done <<<"$releases"
+  "$DRM_KUBECTL" delete workerpools --all --wait=true --timeout=60s >/dev/null 2>&1 || true
+}
+
 status=0
 log "unit tests"
 bash "$HACK_DIR/jest.sh" --selectProjects unit --json --outputFile "$RESULTS/unit.json" "$@" || status=$?
 
 use_test_cluster
+stop_other_operators
 export CHROMIUM_PATH
 # The dashboard's browser test drives Debian's Chromium.
 CHROMIUM_PATH="$(bash "$HACK_DIR/chromium.sh")"

@@ -1,0 +1,3 @@
+module drm.dtf.io/pause
+
+go 1.24
