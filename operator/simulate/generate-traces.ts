@@ -1,4 +1,4 @@
-// Writes the shipped traces, test/traces/{bursty,diurnal,steady}.csv, from operator/simulate/traces.ts:
+// Writes the shipped traces, test/traces/{bursty,diurnal,steady,production}.csv, from operator/simulate/traces.ts:
 //   node --import tsx operator/simulate/generate-traces.ts [--check]
 // With --check, writes nothing and exits 1 if a file differs from what the code generates.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';

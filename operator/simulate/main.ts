@@ -124,9 +124,9 @@ try {
     // The same rows are left out under every policy: said once per pool set.
     const skipped = runs.at(-1)!.result.skipped;
     if (skipped) {
-      const rows = skipped.rows === 1 ? '1 row' : `${skipped.rows} rows`;
+      const rows = skipped.rows === 1 ? `1 row (${skipped.subtasks} subtask${skipped.subtasks === 1 ? '' : "s"})` : `${skipped.rows} rows (${skipped.subtasks} subtasks)`;
       process.stderr.write(
-        `${values.trace}: ${rows} (${skipped.subtasks} subtasks) fit no pool${file ? ` of ${file}` : ''} and were left out; the first, line ${skipped.first.line}: ${skipped.first.reason}\n`,
+        `${values.trace}: ${rows} fit no pool${file ? ` of ${file}` : ''} and were left out; the first, line ${skipped.first.line}: ${skipped.first.reason}\n`,
       );
     }
   }
