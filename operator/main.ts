@@ -6,7 +6,7 @@ import { PassThroughClient } from 'google-auth-library';
 import { AwsProvider } from './providers/aws.js';
 import { GcpProvider, type GcpProviderOptions } from './providers/gcp.js';
 import { loadKubeConfig, loadUnlimitedKubeConfig } from './kube/client.js';
-import { Manager } from './manager.js';
+import { DEFAULT_RESYNC_SECONDS, Manager } from './manager.js';
 import { createLogger } from './runtime/logger.js';
 
 const HELP = `drm-operator: runs the OrchestratedTask and Subtask controllers.
@@ -35,6 +35,7 @@ Options:
   --lease-duration-seconds N how long a leader's lease lasts unrenewed (default 15)
   --renew-deadline-seconds N a leader that cannot renew for this long stops (default 10)
   --retry-period-seconds N   how often candidates try the lease (default 2)
+  --resync-period-seconds N  reconcile every task, subtask and pool again this often, to recover anything missed (default 600; 0: never)
   --log-level LEVEL          trace | debug | info | warn | error (default info)
   -h, --help                 this text
 `;
@@ -66,6 +67,7 @@ function parseFlags() {
     'lease-duration-seconds': { type: 'string', default: '15' },
     'renew-deadline-seconds': { type: 'string', default: '10' },
     'retry-period-seconds': { type: 'string', default: '2' },
+    'resync-period-seconds': { type: 'string', default: String(DEFAULT_RESYNC_SECONDS) },
     'log-level': { type: 'string', default: process.env.LOG_LEVEL ?? 'info' },
     help: { type: 'boolean', short: 'h' },
   },
@@ -87,6 +89,15 @@ function positiveNumber(flag: string, raw: string | undefined): number {
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) {
     process.stderr.write(`--${flag} must be a positive number, got ${JSON.stringify(raw)}\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+function nonNegativeNumber(flag: string, raw: string | undefined): number {
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    process.stderr.write(`--${flag} must be a number of at least 0, got ${JSON.stringify(raw)}\n`);
     process.exit(2);
   }
   return value;
@@ -171,6 +182,7 @@ const manager = new Manager(kubeConfig, log, {
     gcp: new GcpProvider(gcpOptions(values['gcp-endpoint'])),
   },
   leaseName: 'drm-operator-leader',
+  resyncPeriodSeconds: nonNegativeNumber('resync-period-seconds', values['resync-period-seconds']),
   leaseDurationSeconds: positiveNumber('lease-duration-seconds', values['lease-duration-seconds']),
   renewDeadlineSeconds: positiveNumber('renew-deadline-seconds', values['renew-deadline-seconds']),
   retryPeriodSeconds: positiveNumber('retry-period-seconds', values['retry-period-seconds']),

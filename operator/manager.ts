@@ -12,7 +12,7 @@ import { buildWorkerPod, type WorkerPodOptions } from './controllers/subtask/pod
 import { simulationAnnotations } from './controllers/simulation.js';
 import { makeSubtaskReconciler } from './controllers/subtask/reconciler.js';
 import { makeTaskReconciler } from './controllers/task/reconciler.js';
-import { describeError, isConflict, isTemporaryError, makeClients, type KubeClients, type RateLimitedKubeConfig } from './kube/client.js';
+import { describeError, isConflict, makeClients, type KubeClients, type RateLimitedKubeConfig } from './kube/client.js';
 import { EventRecorder } from './kube/events.js';
 import { Controller, keyOf } from './runtime/controller.js';
 import { ResilientInformer } from './runtime/informer.js';
@@ -52,6 +52,8 @@ export interface ManagerOptions {
   /** Cloud providers beyond kwok and static, by name (built by main.ts from its flags). */
   cloudProviders?: Partial<Record<'aws' | 'gcp', NodeProvider>>;
   leaseName: string;
+  /** Every task, subtask and pool is reconciled again this often, whatever happened (0: never). */
+  resyncPeriodSeconds?: number;
   leaseDurationSeconds?: number;
   renewDeadlineSeconds?: number;
   retryPeriodSeconds?: number;
@@ -59,6 +61,7 @@ export interface ManagerOptions {
 }
 
 const CRD_BASE = '/apis/drm.dtf.io/v1alpha1';
+export const DEFAULT_RESYNC_SECONDS = 600;
 
 /** What of a task its subtasks' reconciles read (taskStopReason and the retry policy). */
 export function subtaskFacingState(task: OrchestratedTask): string {
@@ -212,7 +215,9 @@ export class Manager {
       if (event !== 'delete') this.workerPoolController.enqueue(pool.metadata.name!);
     });
 
-    const controllerOptions = { workers: options.workers, isTemporary: isTemporaryError, isConflict, describeError };
+    const controllerOptions = { workers: options.workers, isConflict, describeError };
+    const resyncMs = (options.resyncPeriodSeconds ?? DEFAULT_RESYNC_SECONDS) * 1000;
+    const resyncOf = (cache: { list(): ReadonlyArray<KubernetesObject> }) => ({ resync: { periodMs: resyncMs, keys: () => cache.list().map(keyOf) } });
     this.taskController = new Controller(
       'orchestratedtask',
       makeTaskReconciler({
@@ -226,7 +231,7 @@ export class Manager {
         requestedCpuMillis: (node) => this.scheduler.ledger.usedView(node).cpuMillis,
       }),
       log,
-      controllerOptions,
+      { ...controllerOptions, ...resyncOf(this.tasks) },
     );
     this.subtaskController = new Controller(
       'subtask',
@@ -241,7 +246,7 @@ export class Manager {
         podOptions,
       }),
       log,
-      controllerOptions,
+      { ...controllerOptions, ...resyncOf(this.subtasks) },
     );
     const nodeList = { list: () => this.nodes.list() };
     this.workerPoolController = new Controller(
@@ -261,7 +266,7 @@ export class Manager {
         log: log.child({ controller: 'workerpool' }),
       }),
       log,
-      controllerOptions,
+      { ...controllerOptions, ...resyncOf(this.pools) },
     );
     this.schedulerController = new Controller('scheduler', (taskKey) => this.scheduler.scheduleTask(taskKey), log, { ...controllerOptions, baseBackoffMs: 200, maxBackoffMs: 30_000 });
     this.observeMetrics();

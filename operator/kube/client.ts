@@ -78,15 +78,15 @@ export const isNotFound = (error: unknown) => statusCode(error) === 404;
 export const isConflict = (error: unknown) => statusCode(error) === 409;
 export const isAlreadyExists = (error: unknown) => statusCode(error) === 409;
 
-/**
- * Temporary errors are worth retrying with backoff (the server or network may recover, a
- * conflict means our cache was stale); permanent ones will fail the same way again (the request
- * itself is wrong: invalid, forbidden), so the reconciler reports them instead of hammering.
- */
-export function isTemporaryError(error: unknown): boolean {
+/** A ResourceQuota refused a create (403 "exceeded quota"): retried, since quotas get raised and pods finish. */
+export function isQuotaExceeded(error: unknown): boolean {
+  return statusCode(error) === 403 && /exceeded quota/i.test(describeError(error));
+}
+
+/** The API server refused the object itself (400 bad request, 422 invalid): sending it again fails again. */
+export function isInvalid(error: unknown): boolean {
   const code = statusCode(error);
-  if (code === undefined) return true; // network errors, timeouts
-  return code === 409 || code === 429 || code >= 500;
+  return code === 400 || code === 422;
 }
 
 /** A short, human description of an API error: the server's message when there is one. */

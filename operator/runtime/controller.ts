@@ -1,7 +1,8 @@
 // A controller: a work queue of keys and N workers that call `reconcile(key)`. A reconcile
-// returns normally (done, or come back after a delay) or throws; temporary errors requeue the
-// key with exponential backoff, permanent ones are reported and not retried until the object
-// changes again (its next informer event re-queues it).
+// returns normally (done, or come back after a delay) or throws. Errors are retried with
+// exponential backoff unless the code that met them knew better and threw a PermanentError
+// (after putting the cause into the object's status and an Event): only those are dropped, and
+// an optional periodic resync brings every key back anyway, so nothing is lost silently.
 import type { Logger } from './logger.js';
 import { WorkQueue } from './workqueue.js';
 
@@ -10,7 +11,7 @@ export interface ReconcileResult {
   requeueAfterMs?: number;
 }
 
-/** An error that retrying will not fix (invalid input, forbidden): reported, not retried. */
+/** An error that retrying will not fix (invalid input): its thrower reported it; not retried. */
 export class PermanentError extends Error {
   constructor(message: string, readonly reason = 'InvalidSpec') {
     super(message);
@@ -26,17 +27,30 @@ export interface ControllerStats {
   permanentErrors: number;
 }
 
+export interface ControllerOptions {
+  workers: number;
+  baseBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** A conflict only means the cache was behind a write: logged quietly. */
+  isConflict?: (error: unknown) => boolean;
+  describeError?: (error: unknown) => string;
+  onPermanentError?: (key: string, error: unknown) => void;
+  /** Every key `keys` returns is enqueued again this often (0 or omitted: never). */
+  resync?: { periodMs: number; keys: () => Iterable<string> };
+}
+
 export class Controller {
   readonly queue: WorkQueue;
   readonly stats: ControllerStats = { reconciles: 0, errors: 0, permanentErrors: 0 };
   private running = false;
   private readonly loops: Promise<void>[] = [];
+  private resyncTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly name: string,
     private readonly reconcile: Reconciler,
     private readonly log: Logger,
-    private readonly options: { workers: number; baseBackoffMs?: number; maxBackoffMs?: number; isTemporary: (error: unknown) => boolean; isConflict?: (error: unknown) => boolean; describeError?: (error: unknown) => string; onPermanentError?: (key: string, error: unknown) => void },
+    private readonly options: ControllerOptions,
   ) {
     this.queue = new WorkQueue({ baseDelayMs: options.baseBackoffMs ?? 500, maxDelayMs: options.maxBackoffMs ?? 300_000 });
   }
@@ -49,11 +63,22 @@ export class Controller {
     if (this.running) return;
     this.running = true;
     for (let i = 0; i < this.options.workers; i++) this.loops.push(this.work());
+    const resync = this.options.resync;
+    if (resync && resync.periodMs > 0) {
+      this.resyncTimer = setInterval(() => this.resyncNow(), resync.periodMs);
+      this.resyncTimer.unref();
+    }
+  }
+
+  /** Enqueues every key of the resync source (the queue de-duplicates). */
+  resyncNow(): void {
+    for (const key of this.options.resync?.keys() ?? []) this.queue.add(key);
   }
 
   /** Stops taking keys; waits for reconciles in flight to finish. */
   async stop(): Promise<void> {
     this.running = false;
+    clearInterval(this.resyncTimer);
     this.queue.shutDown();
     await Promise.all(this.loops);
   }
@@ -69,7 +94,7 @@ export class Controller {
         if (result?.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
       } catch (error) {
         this.stats.errors++;
-        if (error instanceof PermanentError || !this.options.isTemporary(error)) {
+        if (error instanceof PermanentError) {
           this.stats.permanentErrors++;
           this.queue.forget(key);
           this.log.error({ controller: this.name, key, err: this.options.describeError?.(error) ?? describe(error) }, 'reconcile failed permanently');

@@ -3,13 +3,13 @@
 // carry the same two, and a static WorkerPool says Ready and that it does not scale.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { dataParallelTask, workerPool } from '../builders/index.js';
-import { applyManifest, createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk } from '../support/cluster.js';
-import { startDevRunner, startOperator, stopAll, waitForNodesReady, waitForOperator, type ManagedProcess } from '../support/operator.js';
+import { applyManifest, kubectl, kubectlOk } from '../support/cluster.js';
+import type { ManagedProcess } from '../support/operator.js';
+import { startOperatorEnv, stopOperatorEnv, type OperatorEnv } from '../support/operator-env.js';
 
-const suffix = Date.now().toString(36).slice(-5);
-const NODE = `cond-cpu-${suffix}`;
-const POOL = `cond-${suffix}`;
+const POOL = `cond-${Date.now().toString(36).slice(-5)}`;
 const PORT = 18881;
+let env: OperatorEnv;
 let namespace = '';
 let operator: ManagedProcess;
 
@@ -31,19 +31,13 @@ function waitFor(condition: string, target: string): string {
 }
 
 beforeAll(async () => {
-  installCrds();
-  namespace = createNamespace('conditions');
-  startDevRunner([`${NODE}:cpu:4:8Gi`]);
-  operator = startOperator({ healthPort: PORT, extraArgs: ['--predictor-namespace', namespace] });
-  await waitForNodesReady([NODE]);
-  await waitForOperator(PORT);
+  env = await startOperatorEnv('conditions', PORT);
+  ({ namespace, operator } = env);
 });
 
 afterAll(async () => {
-  await stopAll();
-  deleteNamespace(namespace);
   kubectl(['delete', 'workerpool', POOL, '--ignore-not-found', '--wait=false']);
-  kubectl(['delete', 'node', NODE, '--ignore-not-found', '--wait=false']);
+  await stopOperatorEnv(env);
 });
 
 describe('conditions', () => {
@@ -73,7 +67,7 @@ describe('conditions', () => {
   });
 
   test('a static pool whose node is ready is Ready, and not ScalingActive', () => {
-    kubectlOk(['label', 'node', NODE, `drm.dtf.io/static-pool=${POOL}`, '--overwrite']);
+    kubectlOk(['label', 'node', env.node, `drm.dtf.io/static-pool=${POOL}`, '--overwrite']);
     applyManifest(workerPool(POOL, 'static', { spec: { scaling: { intervalSeconds: 2 } } }));
     const result = kubectl(['wait', '--for=condition=Ready', `wp/${POOL}`, '--timeout=60s']);
     expect(result.stderr).toBe('');

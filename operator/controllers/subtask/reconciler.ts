@@ -3,10 +3,10 @@
 // only when it changed.
 import type { ObjectCache, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { OrchestratedTask } from '../../api/orchestratedtask.js';
-import type { Subtask, SubtaskPhase } from '../../api/subtask.js';
+import type { Subtask, SubtaskPhase, SubtaskStatus } from '../../api/subtask.js';
 import { GROUP_VERSION } from '../../api/common.js';
 import { attemptPodName, inputSource, itemsFromDependencies, selectItems } from '../../core/split/index.js';
-import { describeError, isAlreadyExists, isNotFound, type KubeClients } from '../../kube/client.js';
+import { describeError, isAlreadyExists, isInvalid, isNotFound, isQuotaExceeded, type KubeClients } from '../../kube/client.js';
 import type { EventSink } from '../../kube/events.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
 import { PermanentError, splitKey } from '../../runtime/controller.js';
@@ -110,6 +110,7 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
       await clients.core.createNamespacedPod({ namespace, body: buildWorkerPod(subtask, attempt, deps.podOptions(subtask)) });
     } catch (error) {
       if (isAlreadyExists(error)) return;
+      if (isInvalid(error)) throw new PermanentError(`the API server refused the pod of attempt ${attempt}: ${describeError(error)}`, 'PodRejected');
       if (/serviceaccount/i.test(describeError(error))) {
         // The namespace lost its worker identity (deleted and recreated): make it again, retry.
         forgetWorkerIdentity(namespace);
@@ -138,6 +139,34 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
     }
   }
 
+  function writeStatus(subtask: Subtask, decided: SubtaskStatus): Promise<boolean> {
+    const status = { ...decided, observedGeneration: subtask.metadata.generation ?? 0 };
+    return writeStatusIfChanged(clients, 'Subtask', subtask, status, { conditions: subtaskConditions(status), now: now() });
+  }
+
+  function warn(subtask: Subtask, reason: string, message: string): void {
+    deps.events.emit({ apiVersion: GROUP_VERSION, kind: 'Subtask', metadata: subtask.metadata }, 'Warning', reason, message);
+  }
+
+  /**
+   * An action the API server refused: a quota refusal is named in the status and an Event and
+   * retried with backoff (quotas get raised, other pods finish); an error known to be permanent
+   * fails the subtask with its cause; anything else is retried as it is.
+   */
+  async function refused(subtask: Subtask, status: SubtaskStatus, error: unknown): Promise<ReconcileResult | void> {
+    const attempt = status.attempts ?? 0;
+    if (isQuotaExceeded(error)) {
+      const message = `attempt ${attempt} waits: a ResourceQuota refused its pod (${describeError(error)}); retrying`;
+      await writeStatus(subtask, { ...status, phase: 'Pending', message });
+      warn(subtask, 'QuotaExceeded', message);
+      throw error;
+    }
+    if (!(error instanceof PermanentError)) throw error;
+    const time = now().toISOString();
+    await writeStatus(subtask, { ...status, phase: 'Failed', message: error.message, completionTime: time, lastFailure: { attempt, reason: error.reason, message: error.message.slice(0, 1024), time } });
+    warn(subtask, error.reason, error.message);
+  }
+
   return async function reconcileSubtask(key: string): Promise<ReconcileResult | void> {
     const { namespace, name } = splitKey(key);
     const subtask = deps.subtasks.get(name, namespace);
@@ -164,10 +193,13 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
       ...(podNode ? { podNodeExists: await nodeExists(podNode) } : {}),
       now: now(),
     });
-    for (const action of decision.actions) await act(subtask, action);
-    const status = { ...decision.status, observedGeneration: subtask.metadata.generation ?? 0 };
-    if (await writeStatusIfChanged(clients, 'Subtask', subtask, status, { conditions: subtaskConditions(status), now: now() })) {
-      log.debug({ task: subtask.spec.taskRef.name, subtask: name, phase: status.phase }, 'subtask status written');
+    try {
+      for (const action of decision.actions) await act(subtask, action);
+    } catch (error) {
+      return refused(subtask, decision.status, error);
+    }
+    if (await writeStatus(subtask, decision.status)) {
+      log.debug({ task: subtask.spec.taskRef.name, subtask: name, phase: decision.status.phase }, 'subtask status written');
     }
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : undefined;
   };

@@ -10,7 +10,7 @@ import { chunkForConfigMaps, MergeError, mergeResults, RESULT_KEY, type SubtaskR
 import { cpuMillis, quantityOr } from '../../core/placement/quantity.js';
 import { largestNodeOfClass, nodeInfoFrom, type NodeInfo } from '../../core/placement/index.js';
 import { choosePartitions, freeCpuSlots, planSubtasks, SplitError, toLabelValue, type PlannedSubtask } from '../../core/split/index.js';
-import { isAlreadyExists, isNotFound, mergePatch, type KubeClients } from '../../kube/client.js';
+import { describeError, isAlreadyExists, isInvalid, isNotFound, isQuotaExceeded, mergePatch, type KubeClients } from '../../kube/client.js';
 import type { EventSink } from '../../kube/events.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
 import { splitKey } from '../../runtime/controller.js';
@@ -222,7 +222,11 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
       const cappedNote = resolved.some((r) => r.capped) ? '; requests capped at the largest ready node' : '';
       emit(task, 'Normal', 'Predicted', `per subtask: ${view.executionSeconds} s, cpu ${view.cpu}, memory ${view.memory}${view.gpu ? `, ${view.gpu} GPU` : ''} on ${view.hardware} (${view.source}, confidence ${view.confidence})${cappedNote}`);
     }
-    for (const { planned } of resolved) await createSubtask(task, planned);
+    try {
+      for (const { planned } of resolved) await createSubtask(task, planned);
+    } catch (error) {
+      return refusedSplit(task, status, error);
+    }
     const total = plan.subtasks.length;
     await writeStatus(task, {
       ...status,
@@ -234,6 +238,23 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
       completionPercentage: 0,
     });
     emit(task, 'Normal', 'Split', `split by ${task.spec.strategy} into ${total} subtask${total === 1 ? '' : 's'}`);
+  }
+
+  /**
+   * A Subtask create the API server refused: a quota refusal is named in the status and an
+   * Event and retried with backoff; an invalid Subtask fails the task; anything else is retried.
+   */
+  async function refusedSplit(task: OrchestratedTask, status: OrchestratedTaskStatus, error: unknown): Promise<ReconcileResult | void> {
+    if (isQuotaExceeded(error)) {
+      const message = `splitting waits: a ResourceQuota refused a subtask (${describeError(error)}); retrying`;
+      await writeStatus(task, { ...status, phase: 'Splitting', message });
+      emit(task, 'Warning', 'QuotaExceeded', message);
+      throw error;
+    }
+    if (!isInvalid(error)) throw error;
+    const message = `the API server refused a subtask: ${describeError(error)}`;
+    await writeStatus(task, { ...status, phase: 'Failed', message, completionTime: now().toISOString() }, 'SubtaskRejected');
+    emit(task, 'Warning', 'SubtaskRejected', message);
   }
 
   async function storeResult(task: OrchestratedTask, merged: unknown): Promise<Pick<OrchestratedTaskStatus, 'result' | 'resultRef'>> {
