@@ -66,7 +66,7 @@ export const DEFAULT_RESYNC_SECONDS = 600;
 /** What of a task its subtasks' reconciles read (taskStopReason and the retry policy). */
 export function subtaskFacingState(task: OrchestratedTask): string {
   const phase = task.status?.phase;
-  return JSON.stringify([task.metadata.uid, Boolean(task.metadata.deletionTimestamp), Boolean(task.spec.cancel), phase === 'Failed' || phase === 'Cancelled' ? phase : '', task.spec.retry ?? null]);
+  return JSON.stringify([task.metadata.uid, Boolean(task.metadata.deletionTimestamp), Boolean(task.spec.cancel), phase === 'Failed' || phase === 'Cancelled' ? phase : '', task.spec.retry ?? null, task.spec.timeoutSeconds ?? null]);
 }
 
 export class Manager {

@@ -283,6 +283,14 @@ const orchestratedTaskSpecShape = z
       ),
     retry: defaultedToFieldDefaults(retrySchema).describe('Retries of failed subtasks: maxAttempts (default 3), exponential backoff from backoffSeconds (default 10) up to maxBackoffSeconds (default 300).'),
     failurePolicy: defaultedToFieldDefaults(failurePolicySchema).describe('What a subtask that fails after all retries does to the task; default FailFast.'),
+    timeoutSeconds: z
+      .int()
+      .min(1)
+      .max(2592000)
+      .optional()
+      .describe(
+        "Longest one attempt of a subtask may take, in seconds, counted from its pod's creation (waiting for a node, pulling the image, running); an attempt over it fails with reason DeadlineExceeded and spec.retry decides what follows. Omitted: no limit.",
+      ),
     deadlineSeconds: z
       .int()
       .min(1)
@@ -387,7 +395,7 @@ function immutable(field: keyof OrchestratedTaskSpecShape & string): TransitionR
 
 /**
  * What the split and each subtask's work depend on cannot change once the task exists (create a
- * new task instead). merge, poolSelector, retry, failurePolicy, deadlineSeconds and cancel stay
+ * new task instead). merge, poolSelector, retry, failurePolicy, timeoutSeconds, deadlineSeconds and cancel stay
  * mutable: they steer a running task without redefining it.
  */
 export const orchestratedTaskSpecTransitionRules: ReadonlyArray<TransitionRule<OrchestratedTaskSpecShape>> = [

@@ -5,7 +5,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Attempt, Subtask, SubtaskPhase, SubtaskStatus } from '../../api/subtask.js';
 import { MAX_ATTEMPT_HISTORY } from '../../api/subtask.js';
 import { ANNOTATIONS } from '../labels.js';
-import { podProgress } from './outcome.js';
+import { podProgress, type PodProgress } from './outcome.js';
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -18,6 +18,8 @@ export interface SubtaskView {
   /** Why the task no longer wants this subtask run (cancelled, failed, deadline), if so. */
   taskStopReason?: { reason: string; message: string };
   retry: RetryPolicy;
+  /** The task's timeoutSeconds: the longest one attempt may take from its pod's creation. */
+  timeoutSeconds?: number;
   dependencies: Array<{ name: string; phase: SubtaskPhase | 'Missing' }>;
   /** The current attempt's pod: the object, 'missing' (confirmed absent), or undefined (no attempt yet). */
   pod?: V1Pod | 'missing';
@@ -118,54 +120,7 @@ export function decideSubtask(view: SubtaskView): SubtaskDecision {
       if (current.phase === 'Pending' && !current.nodeName) return { status: { ...status, phase: 'Pending' }, actions: [{ type: 'createPod', attempt: attempts }] };
       return recordFailure(view, status, current, 'PodLost', `pod of attempt ${attempts} disappeared${current.nodeName ? ` from node ${current.nodeName}` : ''}`, undefined, actions);
     }
-    const progress = podProgress(pod);
-    if (progress.state !== 'Succeeded' && progress.state !== 'Failed' && progress.state !== 'Unscheduled' && view.podNodeExists === false) {
-      actions.push({ type: 'deletePod', name: pod.metadata!.name!, reason: `node ${progress.nodeName} is gone` });
-      return recordFailure(view, status, { ...current, nodeName: progress.nodeName }, 'NodeLost', `node ${progress.nodeName} disappeared while attempt ${attempts} ran`, undefined, actions);
-    }
-    switch (progress.state) {
-      case 'Unscheduled':
-        return { status: { ...status, phase: 'Pending', message: progress.message ?? 'waiting for a node' }, actions };
-      case 'Bound': {
-        const next = withAttempt({ ...status, phase: 'Assigned', nodeName: progress.nodeName, ...placementOf(pod), message: `bound to ${progress.nodeName}` }, { ...current, nodeName: progress.nodeName, phase: 'Assigned' });
-        if (status.phase !== 'Assigned') actions.push({ type: 'event', eventType: 'Normal', reason: 'Assigned', message: `attempt ${attempts} bound to ${progress.nodeName}` });
-        return { status: next, actions };
-      }
-      case 'Running': {
-        const startTime = progress.startTime ?? nowIso;
-        const next = withAttempt(
-          { ...status, phase: 'Running', nodeName: progress.nodeName, ...placementOf(pod), message: `running on ${progress.nodeName}`, startTime: status.startTime ?? startTime },
-          { ...current, nodeName: progress.nodeName, phase: 'Running', startTime: current.startTime ?? startTime },
-        );
-        if (status.phase !== 'Running') actions.push({ type: 'event', eventType: 'Normal', reason: 'Running', message: `attempt ${attempts} running on ${progress.nodeName}` });
-        return { status: next, actions };
-      }
-      case 'Succeeded': {
-        const outcome = progress.outcome;
-        // The worker's own timing is to the millisecond; the pod's is to the second.
-        const finish = outcome.timing?.finishedAt ?? progress.finishTime ?? nowIso;
-        const attemptStart = outcome.timing?.startedAt ?? current.startTime ?? progress.startTime;
-        let next: SubtaskStatus = {
-          ...status,
-          phase: 'Completed',
-          message: `completed on attempt ${attempts}`,
-          completionTime: finish,
-          startTime: attempts === 1 && outcome.timing ? outcome.timing.startedAt : (status.startTime ?? progress.startTime ?? finish),
-          ...(progress.nodeName ? { nodeName: progress.nodeName } : {}),
-          ...placementOf(pod),
-          ...(outcome.metrics ? { metrics: outcome.metrics } : {}),
-        };
-        delete next.result;
-        delete next.resultRef;
-        if (outcome.resultConfigMap) next.resultRef = { configMapName: outcome.resultConfigMap, key: 'result.json' };
-        else if (outcome.hasResult) next.result = outcome.result;
-        next = withAttempt(next, { ...current, phase: 'Completed', exitCode: progress.exitCode, completionTime: finish, ...(progress.nodeName ? { nodeName: progress.nodeName } : {}), ...(attemptStart ? { startTime: attemptStart } : {}) });
-        actions.push({ type: 'event', eventType: 'Normal', reason: 'Completed', message: `attempt ${attempts} completed${progress.nodeName ? ` on ${progress.nodeName}` : ''}` });
-        return { status: next, actions };
-      }
-      case 'Failed':
-        return recordFailure(view, status, { ...current, ...(progress.nodeName ? { nodeName: progress.nodeName } : {}), ...(progress.startTime && !current.startTime ? { startTime: progress.startTime } : {}) }, progress.reason, progress.message, progress.exitCode, actions);
-    }
+    return followPod(view, status, current, pod, actions);
   }
 
   // The current attempt failed and was recorded: retry when the backoff has passed.
@@ -183,6 +138,95 @@ export function decideSubtask(view: SubtaskView): SubtaskDecision {
     };
   }
   return startAttempt(status, attempts + 1, actions);
+}
+
+/** The decision while the current attempt's pod exists: follow its progress. */
+function followPod(view: SubtaskView, status: SubtaskStatus, current: Attempt, pod: V1Pod, actions: SubtaskAction[]): SubtaskDecision {
+  const attempts = current.attempt;
+  const progress = podProgress(pod);
+  if (progress.state === 'Succeeded') return completed(view, status, current, pod, progress, actions);
+  if (progress.state === 'Failed') {
+    return recordFailure(view, status, { ...current, ...(progress.nodeName ? { nodeName: progress.nodeName } : {}), ...(progress.startTime && !current.startTime ? { startTime: progress.startTime } : {}) }, progress.reason, progress.message, progress.exitCode, actions);
+  }
+  if (progress.state !== 'Unscheduled' && view.podNodeExists === false) {
+    actions.push({ type: 'deletePod', name: pod.metadata!.name!, reason: `node ${progress.nodeName} is gone` });
+    return recordFailure(view, status, { ...current, nodeName: progress.nodeName }, 'NodeLost', `node ${progress.nodeName} disappeared while attempt ${attempts} ran`, undefined, actions);
+  }
+  const trouble = progress.state === 'Unscheduled' ? undefined : progress.trouble;
+  const timeout = attemptTimeout(view, pod);
+  if (timeout && timeout.leftMs <= 0) {
+    actions.push({ type: 'deletePod', name: pod.metadata!.name!, reason: 'attempt timed out' });
+    const why = trouble ? ` (${trouble.reason}: ${trouble.message})` : progress.state === 'Unscheduled' ? ' waiting for a node' : '';
+    const nodeName = progress.state === 'Unscheduled' ? {} : { nodeName: progress.nodeName };
+    return recordFailure(view, status, { ...current, ...nodeName }, 'DeadlineExceeded', `attempt ${attempts} exceeded its timeout of ${timeout.seconds}s${why}`, undefined, actions);
+  }
+  const decision = livePod(view, status, current, pod, progress, actions);
+  // A stuck pod is news: its cause becomes the message and a Warning Event, once per change.
+  if (trouble) {
+    const message = `attempt ${attempts} on ${decision.status.nodeName ?? 'its node'}: ${trouble.reason}: ${trouble.message}`;
+    if (status.message !== message) actions.push({ type: 'event', eventType: 'Warning', reason: trouble.reason, message });
+    decision.status = { ...decision.status, message };
+  }
+  return timeout ? { ...decision, requeueAfterMs: timeout.leftMs } : decision;
+}
+
+/** How long the current attempt may still take, under the task's timeoutSeconds, from its pod's creation. */
+function attemptTimeout(view: SubtaskView, pod: V1Pod): { seconds: number; leftMs: number } | undefined {
+  const seconds = view.timeoutSeconds;
+  const created = pod.metadata?.creationTimestamp;
+  if (seconds === undefined || created === undefined) return undefined;
+  const createdMs = new Date(created).getTime();
+  if (!Number.isFinite(createdMs)) return undefined;
+  return { seconds, leftMs: createdMs + seconds * 1000 - view.now.getTime() };
+}
+
+type LiveProgress = Extract<PodProgress, { state: 'Unscheduled' | 'Bound' | 'Running' }>;
+
+function livePod(view: SubtaskView, status: SubtaskStatus, current: Attempt, pod: V1Pod, progress: LiveProgress, actions: SubtaskAction[]): SubtaskDecision {
+  const attempts = current.attempt;
+  switch (progress.state) {
+    case 'Unscheduled':
+      return { status: { ...status, phase: 'Pending', message: progress.message ?? 'waiting for a node' }, actions };
+    case 'Bound': {
+      const next = withAttempt({ ...status, phase: 'Assigned', nodeName: progress.nodeName, ...placementOf(pod), message: `bound to ${progress.nodeName}` }, { ...current, nodeName: progress.nodeName, phase: 'Assigned' });
+      if (status.phase !== 'Assigned') actions.push({ type: 'event', eventType: 'Normal', reason: 'Assigned', message: `attempt ${attempts} bound to ${progress.nodeName}` });
+      return { status: next, actions };
+    }
+    case 'Running': {
+      const startTime = progress.startTime ?? view.now.toISOString();
+      const next = withAttempt(
+        { ...status, phase: 'Running', nodeName: progress.nodeName, ...placementOf(pod), message: `running on ${progress.nodeName}`, startTime: status.startTime ?? startTime },
+        { ...current, nodeName: progress.nodeName, phase: 'Running', startTime: current.startTime ?? startTime },
+      );
+      if (status.phase !== 'Running') actions.push({ type: 'event', eventType: 'Normal', reason: 'Running', message: `attempt ${attempts} running on ${progress.nodeName}` });
+      return { status: next, actions };
+    }
+  }
+}
+
+function completed(view: SubtaskView, status: SubtaskStatus, current: Attempt, pod: V1Pod, progress: Extract<PodProgress, { state: 'Succeeded' }>, actions: SubtaskAction[]): SubtaskDecision {
+  const attempts = current.attempt;
+  const outcome = progress.outcome;
+  // The worker's own timing is to the millisecond; the pod's is to the second.
+  const finish = outcome.timing?.finishedAt ?? progress.finishTime ?? view.now.toISOString();
+  const attemptStart = outcome.timing?.startedAt ?? current.startTime ?? progress.startTime;
+  let next: SubtaskStatus = {
+    ...status,
+    phase: 'Completed',
+    message: `completed on attempt ${attempts}`,
+    completionTime: finish,
+    startTime: attempts === 1 && outcome.timing ? outcome.timing.startedAt : (status.startTime ?? progress.startTime ?? finish),
+    ...(progress.nodeName ? { nodeName: progress.nodeName } : {}),
+    ...placementOf(pod),
+    ...(outcome.metrics ? { metrics: outcome.metrics } : {}),
+  };
+  delete next.result;
+  delete next.resultRef;
+  if (outcome.resultConfigMap) next.resultRef = { configMapName: outcome.resultConfigMap, key: 'result.json' };
+  else if (outcome.hasResult) next.result = outcome.result;
+  next = withAttempt(next, { ...current, phase: 'Completed', exitCode: progress.exitCode, completionTime: finish, ...(progress.nodeName ? { nodeName: progress.nodeName } : {}), ...(attemptStart ? { startTime: attemptStart } : {}) });
+  actions.push({ type: 'event', eventType: 'Normal', reason: 'Completed', message: `attempt ${attempts} completed${progress.nodeName ? ` on ${progress.nodeName}` : ''}` });
+  return { status: next, actions };
 }
 
 function startAttempt(status: SubtaskStatus, attempt: number, actions: SubtaskAction[]): SubtaskDecision {

@@ -20,10 +20,41 @@ export interface WorkerOutcome {
   error?: string;
 }
 
+/** Why a pod that is placed does not get on: a container waiting in one of POD_TROUBLE_REASONS. */
+export interface PodTrouble {
+  reason: string;
+  message: string;
+}
+
+/**
+ * Waiting reasons that mean the attempt is stuck rather than slow: the kubelet keeps retrying
+ * them, and the pod would look healthy until some deadline if they were not surfaced.
+ */
+export const POD_TROUBLE_REASONS: ReadonlySet<string> = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+  'CrashLoopBackOff',
+]);
+
+export function podTrouble(pod: V1Pod): PodTrouble | undefined {
+  for (const container of [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])]) {
+    const waiting = container.state?.waiting;
+    if (waiting?.reason && POD_TROUBLE_REASONS.has(waiting.reason)) {
+      return { reason: waiting.reason, message: `container ${container.name}: ${waiting.message ?? waiting.reason}`.slice(0, 1024) };
+    }
+  }
+  return undefined;
+}
+
 export type PodProgress =
   | { state: 'Unscheduled'; message?: string }
-  | { state: 'Bound'; nodeName: string }
-  | { state: 'Running'; nodeName: string; startTime?: string }
+  | { state: 'Bound'; nodeName: string; trouble?: PodTrouble }
+  | { state: 'Running'; nodeName: string; startTime?: string; trouble?: PodTrouble }
   | { state: 'Succeeded'; nodeName?: string; startTime?: string; finishTime?: string; outcome: WorkerOutcome; exitCode: number }
   | { state: 'Failed'; nodeName?: string; startTime?: string; finishTime?: string; reason: string; message: string; exitCode?: number; outcome?: WorkerOutcome };
 
@@ -99,6 +130,7 @@ export function podProgress(pod: V1Pod): PodProgress {
     const unschedulable = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
     return { state: 'Unscheduled', ...(unschedulable?.message ? { message: unschedulable.message } : {}) };
   }
-  if (phase === 'Running') return { state: 'Running', nodeName, ...(startTime ? { startTime } : {}) };
-  return { state: 'Bound', nodeName };
+  const trouble = podTrouble(pod);
+  if (phase === 'Running') return { state: 'Running', nodeName, ...(startTime ? { startTime } : {}), ...(trouble ? { trouble } : {}) };
+  return { state: 'Bound', nodeName, ...(trouble ? { trouble } : {}) };
 }

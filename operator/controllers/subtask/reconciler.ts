@@ -185,6 +185,7 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
         backoffSeconds: retry?.backoffSeconds ?? DEFAULT_RETRY.backoffSeconds,
         maxBackoffSeconds: retry?.maxBackoffSeconds ?? DEFAULT_RETRY.maxBackoffSeconds,
       },
+      ...(task?.spec.timeoutSeconds !== undefined ? { timeoutSeconds: task.spec.timeoutSeconds } : {}),
       dependencies: (subtask.spec.dependsOn ?? []).map((dependency) => {
         const found = deps.subtasks.get(dependency, namespace);
         return { name: dependency, phase: found ? ((found.status?.phase ?? 'Pending') as SubtaskPhase) : 'Missing' };
