@@ -18,4 +18,10 @@ export default tseslint.config(
     files: ['operator/dashboard/assets/**/*.js'],
     languageOptions: { sourceType: 'script', globals: { document: 'readonly', EventSource: 'readonly', console: 'readonly' } },
   },
+  {
+    // The kubectl-drm launcher is CommonJS on purpose: any Node version must be able to load it.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', __dirname: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# Builds etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet, kwok
-# and helm from the Go module proxy, once per machine: binaries are cached outside the clone
+# Builds etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet, crictl,
+# kwok and helm from the Go module proxy, once per machine: binaries are cached outside the clone
 # under $DRM_CACHE_DIR keyed by version, and linked into the clone's git-ignored .local/.
 set -euo pipefail
 HACK_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT_DIR="$(dirname "$HACK_DIR")"
 source "$HACK_DIR/versions.sh"
 
-BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kwok helm)
+BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet crictl kwok helm)
 log() { echo "[control-plane] $*" >&2; }
 
 all_present() {
@@ -114,6 +114,7 @@ helm_ldflags() {
 
 build_etcd
 build_tool kwok sigs.k8s.io/kwok/cmd/kwok "$KWOK_VERSION" "-s -w"
+build_tool crictl sigs.k8s.io/cri-tools/cmd/crictl "$CRICTL_VERSION" "-s -w"
 [[ -x "$CONTROL_PLANE_BIN/helm" ]] || build_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION" "$(helm_ldflags)"
 build_kubernetes
 

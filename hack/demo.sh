@@ -42,7 +42,7 @@ for task in "${TASKS[@]}"; do
   [[ "$phase" == "Completed" ]] || status=1
 done
 echo
-echo "Nodes (real: a kubelet with containerd on this machine; simulated: kwok):"
+echo "Nodes (real: a kubelet with containerd on this machine; simulated: kwok, added by kwok WorkerPools):"
 k get nodes -o go-template='{{range .items}}{{printf "  %-14s" .metadata.name}}{{if index .metadata.labels "drm.dtf.io/real-node"}}real      {{.status.nodeInfo.containerRuntimeVersion}}{{else}}simulated kwok{{end}}{{"\n"}}{{end}}'
 echo
 echo "Operator replicas and the examples' worker pods (container IDs from containerd):"

@@ -6,8 +6,9 @@
 #          Dockerfile names, so the Dockerfile itself stays the standard one users build;
 #   pause  the pod sandbox image that the real node's containerd names (sandbox_image);
 #   build  the project's image from its own Dockerfile, with podman;
-#   load SOCKET STAMPS  builds what is missing, then loads the pause and project images into a real
-#          node's containerd (skipped when unchanged). Images live in podman's machine-wide store, so a second run (or a
+#   all    the three above;
+#   load SOCKET STAMPS  loads the pause and project images into a real node's containerd (skipped
+#          when unchanged there). Images live in podman's machine-wide store, so a second run (or a
 # fresh clone) rebuilds only what changed.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -113,11 +114,11 @@ case "${1:-all}" in
   base) ensure_container_tools; build_base ;;
   pause) ensure_container_tools; build_pause ;;
   build) ensure_container_tools; mkdir -p "$IMAGES_CACHE"; build_base; build_project ;;
-  load) # containerd-socket stamp-dir: what a real node needs (hack/node.sh)
+  all) # what the real nodes need, built or rebuilt
     ensure_container_tools; mkdir -p "$IMAGES_CACHE"
     build_pause; build_base; build_project
-    load_image "$PAUSE_IMAGE" "$2" "$3"; load_image "$PROJECT_IMAGE" "$2" "$3"
     ;;
+  load) load_image "$PAUSE_IMAGE" "$2" "$3"; load_image "$PROJECT_IMAGE" "$2" "$3" ;; # containerd-socket stamp-dir
   name) qualified "$PROJECT_IMAGE" ;;
-  *) echo "usage: $0 base | pause | build | load SOCKET STAMP-DIR | name" >&2; exit 2 ;;
+  *) echo "usage: $0 all | base | pause | build | load SOCKET STAMP-DIR | name" >&2; exit 2 ;;
 esac

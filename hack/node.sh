@@ -14,7 +14,7 @@
 #
 # Pods reach the API server the way in-cluster clients do, through the `kubernetes` Service's
 # ClusterIP (10.96.0.1:443): with no kube-proxy here, the host holds that address itself on a
-# dummy interface and forwards it to the API server on loopback. Pod networks are bridges on
+# port-less bridge interface and forwards it to the API server on loopback. Pod networks are bridges on
 # this machine, without masquerading: no traffic leaves it.
 #
 #   hack/node.sh up | down | status
@@ -195,7 +195,8 @@ gpu_capacity_present() {
 # The `kubernetes` Service's ClusterIP, held by the host and forwarded to the API server.
 start_service_forwarder() {
   if ! ip -o addr show dev drm-svc 2>/dev/null | grep -q "$SERVICE_IP/"; then
-    ip link add drm-svc type dummy 2>/dev/null || true
+    # A bridge with no ports: the kernel here has no dummy interfaces.
+    ip link show drm-svc >/dev/null 2>&1 || ip link add drm-svc type bridge
     ip addr add "$SERVICE_IP/32" dev drm-svc 2>/dev/null || true
     ip link set drm-svc up
   fi
@@ -227,6 +228,7 @@ up() {
   command -v socat >/dev/null || { apt-get install -y -qq socat >/dev/null; }
   [[ -x "$CONTROL_PLANE_BIN/kubelet" ]] || { log "the kubelet is not built; run hack/cluster.sh up first"; exit 1; }
   mkdir -p "$NODE_DIR"
+  bash "$HACK_DIR/images.sh" all
   start_service_forwarder
   local spec name hardware
   for spec in "${NODES[@]}"; do

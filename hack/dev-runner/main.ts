@@ -1,4 +1,5 @@
-// The dev runner: a stand-in kubelet for local demos and end-to-end tests. It registers the
+// The dev runner: a stand-in kubelet for end-to-end tests that need many nodes running real worker
+// code quickly (the demo and the user's path run on real kubelet nodes, hack/node.sh). It registers the
 // nodes it is given (labeled drm.dtf.io/dev-runner=true; kwok leaves them alone), keeps them
 // Ready, and runs each drm-operator worker pod bound to them as a local process with the pod's
 // environment, mounts and ServiceAccount, reporting the pod's phase and termination message as

@@ -1,5 +1,8 @@
-// Runs the real operator and the dev runner (the stand-in kubelet) as child processes against
-// the test cluster, as `npm run dev:up` does, so integration tests drive the whole product.
+// Runs the real operator and the dev runner as child processes against the test cluster, so
+// integration tests drive the whole product quickly. The dev runner (hack/dev-runner/) is a
+// stand-in kubelet that runs worker pods as local processes: tests use it where they need many
+// nodes, GPU kinds among them, that run real worker code in about a second. The user's path (the
+// image, `helm install`, worker containers on a real kubelet) is tested by chart-install.test.ts.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';

@@ -255,8 +255,11 @@ function origin(stage: Stage, path: string, before = stage.instructions.length):
       if (/\bnpm ci\b/.test(instruction.args) && (rel === 'node_modules' || rel.startsWith('node_modules/'))) return { kind: 'npm ci' };
       // The build's output: a compiled file traces to the source tsc compiled it from.
       if (/\bnpm run build\b/.test(instruction.args) && rel.startsWith(`${build.outDir}/`)) {
+        // tsc compiles .ts to .js; the build's copy step (hack/copy-assets.mjs) copies plain
+        // CommonJS (.cjs) files as they are.
+        const copied = rel.endsWith('.cjs');
         const source = posix.join(build.rootDir, posix.relative(build.outDir, rel)).replace(/\.js(\.map)?$/, '.ts');
-        if (!build.files.includes(source)) return undefined;
+        if (copied ? !existsSync(join(ROOT, source)) : !build.files.includes(source)) return undefined;
         const found = origin(stage, posix.join(instruction.workdir, source), i);
         if (found) return found;
       }
