@@ -257,6 +257,8 @@ interface PoolRuntime {
   pendingLaunches: number;
   lastScaleAt?: number;
   lastDirection?: ScalingAction;
+  /** Arrivals (time, request × subtasks) within the last horizon + idle window, oldest first. */
+  arrivals: Array<{ at: number; amounts: Amounts }>;
   nodeSeconds: number;
   peakNodes: number;
   scaleUps: number;
@@ -288,6 +290,7 @@ export function simulate(allTasks: readonly TraceTask[], policy: Policy, options
     queue: [],
     queueHead: 0,
     pendingLaunches: 0,
+    arrivals: [],
     nodeSeconds: 0,
     peakNodes: 0,
     scaleUps: 0,
@@ -377,6 +380,7 @@ export function simulate(allTasks: readonly TraceTask[], policy: Policy, options
     ),
     pendingLaunches: pool.pendingLaunches,
     ...(pool.lastScaleAt !== undefined ? { lastScaleAt: pool.lastScaleAt } : {}),
+    launchSeconds: provisionSeconds,
   });
 
   // Among several pools that could run a row, the one the operator would grow for it
@@ -409,6 +413,8 @@ export function simulate(allTasks: readonly TraceTask[], policy: Policy, options
 
   const predictedOf = (pool: PoolRuntime, now: number): PredictedWork => {
     const work = { cpuSeconds: 0, gpuSeconds: 0, memoryByteSeconds: 0 };
+    const running: Array<{ request: Amounts; remainingSeconds: number }> = [];
+    const queued: Array<{ request: Amounts; seconds: number }> = [];
     const add = (subtask: Subtask, seconds: number) => {
       work.cpuSeconds += subtask.request.cpu * seconds;
       work.gpuSeconds += subtask.request.gpu * seconds;
@@ -417,14 +423,24 @@ export function simulate(allTasks: readonly TraceTask[], policy: Policy, options
     for (let index = pool.queueHead; index < pool.queue.length; index += 1) {
       const subtask = subtasks[pool.queue[index]!]!;
       add(subtask, subtask.seconds);
+      queued.push({ request: subtask.request, seconds: subtask.seconds });
     }
     for (const node of pool.nodes) {
       for (const id of node.running) {
         const subtask = subtasks[id]!;
-        add(subtask, Math.max(0, subtask.startedAt! + subtask.seconds - now));
+        const remainingSeconds = Math.max(0, subtask.startedAt! + subtask.seconds - now);
+        add(subtask, remainingSeconds);
+        running.push({ request: subtask.request, remainingSeconds });
       }
     }
-    return work;
+    // What arrived over the last horizon + scaleDownIdleSeconds, per second: the past, never the
+    // future (the window the policy weighs a removal over).
+    const { horizonSeconds, scaleDownIdleSeconds } = pool.config.state.scaling;
+    const window = Math.max(horizonSeconds + scaleDownIdleSeconds, pool.config.intervalSeconds);
+    while (pool.arrivals.length > 0 && pool.arrivals[0]!.at <= now - window) pool.arrivals.shift();
+    const arrived = pool.arrivals.reduce((total, arrival) => ({ cpu: total.cpu + arrival.amounts.cpu, memoryBytes: total.memoryBytes + arrival.amounts.memoryBytes, gpu: total.gpu + arrival.amounts.gpu }), { cpu: 0, memoryBytes: 0, gpu: 0 });
+    const arrivingPerSecond = amountsTimes(arrived, 1 / window);
+    return { ...work, running, queued, arrivingPerSecond };
   };
 
   const apply = (poolIndex: number, decision: ScalingDecision, now: number) => {
@@ -501,6 +517,7 @@ export function simulate(allTasks: readonly TraceTask[], policy: Policy, options
           const task = tasks[event.subject]!;
           const pool = pools[routeOf(candidates[event.subject]!, task, now)]!;
           arrivedTasks += 1;
+          pool.arrivals.push({ at: now, amounts: amountsTimes(requestOf(task), task.subtasks) });
           for (let count = 0; count < task.subtasks; count += 1) {
             pool.queue.push(subtasks.length);
             subtasks.push({ arrival: now, seconds: task.secondsPerSubtask, request: requestOf(task) });

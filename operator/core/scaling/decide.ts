@@ -16,14 +16,19 @@
 //   horizon, so `predicted ÷ horizonSeconds` is what finishing it within the horizon takes on
 //   average. The pool is sized for targetUtilization over the time the capacity is billed: the
 //   horizon plus the scaleDownIdleSeconds a node must then sit idle before it may go (see
-//   predictiveNeed), and never beyond what the work can use at once. Pending work that a new
-//   node can run is acted on at once, even in cooldown: a cooldown damps reactions to noisy
-//   utilization, while unplaceable subtasks are demand that only waits longer for every interval
-//   skipped, and launches under way are counted, so repeated evaluations do not launch twice for
-//   the same work. It shrinks only by nodes idle for scaleDownIdleSeconds without pods of ours,
-//   never while pending work waits, never within the cooldown, and never below the capacity the
-//   predicted work wants: growth only for work that is there, removal only of capacity that
-//   stayed unused, the hysteresis that keeps it from flapping.
+//   predictiveNeed), and never beyond what the work can use at once. When the caller says when
+//   each running subtask ends and how long each queued one takes (predicted.running/queued),
+//   queued work that the nodes there and coming would not start within the horizon gets nodes of
+//   its own (queuedStarts): finishing within the horizon needs starting within it. Pending work
+//   that a new node can run is acted on at once, even in cooldown: a cooldown damps reactions to
+//   noisy utilization, while unplaceable subtasks are demand that only waits longer for every
+//   interval skipped, and launches under way are counted, so repeated evaluations do not launch
+//   twice for the same work. It shrinks only by nodes idle for scaleDownIdleSeconds without pods
+//   of ours, never while pending work waits, never within the cooldown, never below the capacity
+//   the predicted work wants, and never below what runs now plus what arrives at the recent rate
+//   (predicted.arrivingPerSecond) over horizonSeconds + scaleDownIdleSeconds (removalFloor): a
+//   node removed sooner than new work needs it again is relaunched, a reversal that costs a
+//   launch's wait and a fresh idle period.
 //
 // Both: a static pool is never scaled; nodes never exceed maxNodes nor cost above
 // maxCostPerHour (counting nodes still draining and launches not yet registered, all of which
@@ -340,6 +345,79 @@ export function predictiveNeed(pool: PoolState, pending: PendingWork | undefined
   };
 }
 
+/**
+ * When each queued subtask would start on the capacity there and coming, in seconds from now,
+ * given when the running ones end: in queue order, as pods are bound, each starting once enough
+ * has freed (summed over the nodes, so packing losses are not seen: an estimate that errs toward
+ * starting sooner). Nodes joining (not ready, or launched) count from `leadSeconds`. Infinity for
+ * a subtask that would never start on this capacity.
+ */
+export function queuedStarts(
+  pool: PoolState,
+  running: NonNullable<PredictedWork['running']>,
+  queued: NonNullable<PredictedWork['queued']>,
+  leadSeconds: number,
+): number[] {
+  const staying = stayingNodes(pool);
+  const ready = staying.filter((node) => node.ready);
+  const free = amounts((resource) => ready.reduce((total, node) => total + Math.max(0, node.allocatable[resource] - node.requested[resource]), 0));
+  const joining = staying.length - ready.length + pool.pendingLaunches;
+  // Capacity that frees later, soonest last (popped from the end).
+  const frees: Array<{ at: number; amounts: Amounts }> = running.map((item) => ({ at: Math.max(0, item.remainingSeconds), amounts: item.request }));
+  if (joining > 0) frees.push({ at: Math.max(0, leadSeconds), amounts: amounts((resource) => joining * pool.nodeShape[resource]) });
+  frees.sort((a, b) => b.at - a.at);
+  const starts: number[] = [];
+  let now = 0;
+  for (const item of queued) {
+    while (!fitsIn(item.request, free) && frees.length > 0) {
+      const next = frees.pop()!;
+      now = Math.max(now, next.at);
+      for (const resource of RESOURCES) free[resource] += next.amounts[resource];
+    }
+    if (!fitsIn(item.request, free)) {
+      starts.push(Number.POSITIVE_INFINITY);
+      continue;
+    }
+    starts.push(now);
+    for (const resource of RESOURCES) free[resource] -= item.request[resource];
+    // It frees its request when done: insert keeping the order (latest first).
+    const at = now + Math.max(0, item.seconds);
+    let index = frees.length;
+    while (index > 0 && frees[index - 1]!.at < at) index -= 1;
+    frees.splice(index, 0, { at, amounts: item.request });
+  }
+  return starts;
+}
+
+/**
+ * New nodes for the queued work that the nodes there and coming would not start within the
+ * horizon (0 without per-subtask predictions), and how many subtasks that is.
+ */
+function nodesForLateWork(pool: PoolState, predicted: PredictedWork | undefined): { count: number; subtasks: number } {
+  if (!predicted?.running || !predicted.queued || predicted.queued.length === 0) return { count: 0, subtasks: 0 };
+  const lead = pool.launchSeconds ?? 0;
+  const starts = queuedStarts(pool, predicted.running, predicted.queued, lead);
+  const late = predicted.queued.filter((_, index) => starts[index]! > pool.scaling.horizonSeconds + EPSILON);
+  return { count: nodesToReach(pool, sum(late.map((item) => item.request)), ZERO_AMOUNTS), subtasks: late.length };
+}
+
+/**
+ * The capacity a scale-down must leave: what the predicted work wants (predictiveNeed's `wanted`)
+ * and, with an observed arrival rate, what runs now plus what arrives at that rate over
+ * horizonSeconds + scaleDownIdleSeconds. A node is worth removing only if no new work needs it
+ * before another would be launched and sit idle as long; removing it sooner is the reversal
+ * (scale down, then up for the next arrivals) that heavy-tailed traces showed: long subtasks keep
+ * the predicted need at what runs now, so every idle node looked unneeded, and each following
+ * arrival launched a node again.
+ */
+export function removalFloor(pool: PoolState, predicted: PredictedWork | undefined, wanted: Readonly<Amounts>): Amounts {
+  const rate = predicted?.arrivingPerSecond;
+  if (!rate) return { ...wanted };
+  const window = pool.scaling.horizonSeconds + pool.scaling.scaleDownIdleSeconds;
+  const requested = requestedOnStaying(pool);
+  return amounts((resource) => Math.max(wanted[resource], requested[resource] + Math.max(0, rate[resource]) * window));
+}
+
 function predictiveDecision(pool: PoolState, pending: PendingWork | undefined, predicted: PredictedWork | undefined, now: number): ScalingDecision {
   const helpable = pendingHelpable(pool, pending);
   const note = unhelpableNote(pool, pending);
@@ -361,7 +439,10 @@ function predictiveDecision(pool: PoolState, pending: PendingWork | undefined, p
   // predictor that does not see queued work must not leave it waiting forever).
   if (helpable && count === 0 && stayingNodes(pool).length === 0 && pool.pendingLaunches === 0) count = 1;
   if (helpable) {
-    const why = `${plural(pending!.subtasks, 'pending subtask')} need ${describeAmounts(pending!.total)}${predictedWords}`;
+    const late = nodesForLateWork(pool, predicted);
+    const lateWords = late.count > count ? `; ${plural(late.subtasks, 'queued subtask')} would not start within ${horizon} s on the nodes there and coming` : '';
+    count = Math.max(count, late.count);
+    const why = `${plural(pending!.subtasks, 'pending subtask')} need ${describeAmounts(pending!.total)}${predictedWords}${lateWords}`;
     if (count > 0) return grow(context, count, why, sizing, note);
     return decision(context, 'maintain', withNote(`${why}; the nodes there and coming (${describeAmounts(capacity)}) suffice, the rest queues`, note));
   }
@@ -373,20 +454,25 @@ function predictiveDecision(pool: PoolState, pending: PendingWork | undefined, p
     return grow(context, count, `the predicted work would use ${round(Math.min(projected, 99), 2)} of the pool${predictedWords}`, sizing, note);
   }
   const idleEnough = removable(pool, pool.scaling.scaleDownIdleSeconds, true);
-  const chosen = pickRemovals(pool, idleEnough, wanted, Number.POSITIVE_INFINITY);
+  const floor = removalFloor(pool, predicted, wanted);
+  const chosen = pickRemovals(pool, idleEnough, floor, Number.POSITIVE_INFINITY);
+  const arrivingWords = predicted?.arrivingPerSecond ? ` or by what runs plus what arrives at the recent rate (${describeAmounts(floor)})` : '';
   if (chosen.length > 0) {
     return decision(
       context,
       'scale_down',
       withNote(
-        `${plural(chosen.length, 'node')} idle ≥ ${pool.scaling.scaleDownIdleSeconds} s without pods of ours and not needed by the known or predicted work (${describeAmounts(need)}): removing ${chosen.map((node) => node.name).join(', ')}`,
+        `${plural(chosen.length, 'node')} idle ≥ ${pool.scaling.scaleDownIdleSeconds} s without pods of ours and not needed by the known or predicted work (${describeAmounts(need)})${arrivingWords}: removing ${chosen.map((node) => node.name).join(', ')}`,
         note,
       ),
       chosen.length,
       chosen.map((node) => node.name),
     );
   }
-  const idleWords = idleEnough.length > 0 ? `${plural(idleEnough.length, 'idle node')} kept for the work or minNodes ${pool.minNodes}` : `no node idle ≥ ${pool.scaling.scaleDownIdleSeconds} s`;
+  const idleWords =
+    idleEnough.length > 0
+      ? `${plural(idleEnough.length, 'idle node')} kept for the work${predicted?.arrivingPerSecond ? ' and the arrivals expected' : ''} or minNodes ${pool.minNodes}`
+      : `no node idle ≥ ${pool.scaling.scaleDownIdleSeconds} s`;
   return decision(context, 'maintain', withNote(`the pool covers the work (${describeAmounts(need)}${predicted && horizon > 0 ? ` on average over ${horizon} s` : ''}); ${idleWords}`, note));
 }
 

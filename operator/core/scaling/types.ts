@@ -46,6 +46,8 @@ export interface PoolState {
   pendingLaunches: number;
   /** When the last scale_up or scale_down was carried out (seconds on the decision clock). */
   lastScaleAt?: number;
+  /** Seconds a launched node takes to be ready, as observed. Omitted: 0 (joining nodes count as there). */
+  launchSeconds?: number;
 }
 
 /** Work waiting for a node of this pool's kind (from the scheduler's pending demand). */
@@ -71,6 +73,20 @@ export interface PredictedWork {
    * what the known work can fill.
    */
   concurrency?: Partial<Amounts>;
+  /**
+   * The subtasks running on the pool now, each with its request and predicted remaining seconds,
+   * when the caller has them: when capacity frees up, so pending work that running work will
+   * make room for soon does not launch a node. Omitted: only the totals above are used.
+   */
+  running?: ReadonlyArray<{ request: Amounts; remainingSeconds: number }>;
+  /**
+   * Resources requested per second by the subtasks that arrived for the pool recently (averaged
+   * over the last horizonSeconds + scaleDownIdleSeconds): what new work is likely to ask for
+   * before a node removed now would have paid off. Omitted: no arrivals are expected.
+   */
+  arrivingPerSecond?: Amounts;
+  /** The pending subtasks of `pending`, in queue order, each with its predicted seconds (with `running`). */
+  queued?: ReadonlyArray<{ request: Amounts; seconds: number }>;
 }
 
 export interface ScalingDecision {
