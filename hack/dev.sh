@@ -41,6 +41,7 @@ down() {
   if apiserver_reachable; then
     local helm
     helm="$(tool_path helm)"
+    "$(tool_path kubectl)" delete -f "$HACK_DIR/demo/pools.yaml" --ignore-not-found --wait=false >/dev/null 2>&1 || true
     "$helm" uninstall "$RELEASE" --namespace "$RELEASE_NAMESPACE" --wait --timeout 60s >/dev/null 2>&1 || true
   fi
   if [[ "${1:-}" != "--keep-cluster" ]]; then bash "$HACK_DIR/cluster.sh" down; fi

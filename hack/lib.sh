@@ -133,10 +133,10 @@ HOST_CA_BUNDLE="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
 
 
 # Debian's packages for containers: containerd, runc and the CNI plugins for the real node,
-# podman for image builds, debootstrap for the base image. Installed once, when missing (root).
+# podman for image builds, debootstrap for the base image, socat for the kubernetes Service. Installed once, when missing (root).
 ensure_container_tools() {
   local missing=() pkg
-  for pkg in containerd runc containernetworking-plugins podman buildah debootstrap iproute2; do
+  for pkg in containerd runc containernetworking-plugins podman buildah debootstrap iproute2 socat; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
   (( ${#missing[@]} == 0 )) && return 0

@@ -225,7 +225,6 @@ up() {
   if using_external_cluster; then log "KUBECONFIG points at $KUBECONFIG: real nodes are only for the local cluster"; return 0; fi
   (( EUID == 0 )) || { log "real nodes need root (containerd, cgroups, network namespaces)"; exit 1; }
   ensure_container_tools
-  command -v socat >/dev/null || { apt-get install -y -qq socat >/dev/null; }
   [[ -x "$CONTROL_PLANE_BIN/kubelet" ]] || { log "the kubelet is not built; run hack/cluster.sh up first"; exit 1; }
   mkdir -p "$NODE_DIR"
   bash "$HACK_DIR/images.sh" all

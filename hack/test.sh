@@ -24,6 +24,8 @@ log "build"; npm run --silent build
 # user's own, the run refuses to start.
 stop_other_operators() {
   local releases
+  # The demo's static pools over the real nodes would let the tests' subtasks onto those nodes.
+  using_external_cluster || "$DRM_KUBECTL" delete -f "$HACK_DIR/demo/pools.yaml" --ignore-not-found >/dev/null 2>&1 || true
   releases="$("$DRM_HELM" list --all-namespaces --output json 2>/dev/null \
     | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>{for(const r of JSON.parse(s||"[]"))if(String(r.chart).startsWith("drm-operator-"))console.log(r.namespace+" "+r.name)})')"
   [[ -z "$releases" ]] && return 0
@@ -36,7 +38,6 @@ stop_other_operators() {
     log "uninstalling helm release $name in $namespace (the demo's operator would take the tests' tasks)"
     "$DRM_HELM" uninstall "$name" --namespace "$namespace" --wait --timeout 120s >/dev/null
   done <<<"$releases"
-  "$DRM_KUBECTL" delete workerpools --all --wait=true --timeout=60s >/dev/null 2>&1 || true
 }
 
 status=0
