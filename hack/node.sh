@@ -144,7 +144,7 @@ healthzBindAddress: 127.0.0.1
 healthzPort: $healthz
 containerRuntimeEndpoint: unix://$dir/containerd.sock
 cgroupDriver: cgroupfs
-cgroupRoot: /$name
+cgroupRoot: $(cgroup_root "$name")
 failCgroupV1: false
 failSwapOn: false
 tlsCertFile: $dir/pki/kubelet.crt
@@ -163,14 +163,21 @@ maxPods: 110
 YAML
 }
 
-# Each kubelet's cgroup root must exist in every v1 hierarchy it uses.
+# Each kubelet has a cgroup root of its own, named after its clone too: cgroups are machine-wide,
+# and a kubelet removes pod cgroups under its root that it does not know.
+cgroup_root() { # name
+  echo "/drm-$(echo -n "$NODE_DIR" | md5sum | cut -c1-8)-$1"
+}
+
+# The cgroup root must exist in every v1 hierarchy the kubelet uses.
 make_cgroup_root() { # name
-  local controller
+  local controller root
+  root="$(cgroup_root "$1")"
   for controller in /sys/fs/cgroup/*/; do
     case "$controller" in */unified/|*/systemd/) continue ;; esac
-    mkdir -p "$controller$1"
+    mkdir -p "$controller${root#/}"
   done
-  mkdir -p "/sys/fs/cgroup/systemd/$1" 2>/dev/null || true
+  mkdir -p "/sys/fs/cgroup/systemd${root}" 2>/dev/null || true
 }
 
 # What a cloud controller would do for an external cloud provider: the node's addresses (the
