@@ -4,6 +4,7 @@
 // (after putting the cause into the object's status and an Event): only those are dropped, and
 // an optional periodic resync brings every key back anyway, so nothing is lost silently.
 import type { Logger } from './logger.js';
+import type { Runnable } from './runnable.js';
 import { WorkQueue } from './workqueue.js';
 
 export interface ReconcileResult {
@@ -35,11 +36,14 @@ export interface ControllerOptions {
   isConflict?: (error: unknown) => boolean;
   describeError?: (error: unknown) => string;
   onPermanentError?: (key: string, error: unknown) => void;
-  /** Every key `keys` returns is enqueued again this often (0 or omitted: never). */
-  resync?: { periodMs: number; keys: () => Iterable<string> };
+  /** Every key there is (from the cache): all are reconciled at start, and again at each resync. */
+  keys?: () => Iterable<string>;
+  /** How often every key is enqueued again, to recover anything missed (0 or omitted: never). */
+  resyncPeriodMs?: number;
 }
 
-export class Controller {
+export class Controller implements Runnable {
+  readonly needsLeadership = true;
   readonly queue: WorkQueue;
   readonly stats: ControllerStats = { reconciles: 0, errors: 0, permanentErrors: 0 };
   private running = false;
@@ -63,16 +67,18 @@ export class Controller {
     if (this.running) return;
     this.running = true;
     for (let i = 0; i < this.options.workers; i++) this.loops.push(this.work());
-    const resync = this.options.resync;
-    if (resync && resync.periodMs > 0) {
-      this.resyncTimer = setInterval(() => this.resyncNow(), resync.periodMs);
+    // Everything is reconciled once at start: state lives in the API server.
+    this.resyncNow();
+    const period = this.options.resyncPeriodMs ?? 0;
+    if (period > 0) {
+      this.resyncTimer = setInterval(() => this.resyncNow(), period);
       this.resyncTimer.unref();
     }
   }
 
-  /** Enqueues every key of the resync source (the queue de-duplicates). */
+  /** Enqueues every key there is (the queue de-duplicates). */
   resyncNow(): void {
-    for (const key of this.options.resync?.keys() ?? []) this.queue.add(key);
+    for (const key of this.options.keys?.() ?? []) this.queue.add(key);
   }
 
   /** Stops taking keys; waits for reconciles in flight to finish. */

@@ -6,6 +6,8 @@ import type { Logger } from './logger.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
 
+export type EventHandler<T> = (event: InformerEvent, object: T) => void;
+
 export interface ResilientInformerOptions<T extends KubernetesObject> {
   /** Name used in logs and readiness reports, e.g. "pods". */
   name: string;
@@ -15,7 +17,8 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   labelSelector?: string;
   /** Server-side field filter; an object that stops matching arrives as a delete. */
   fieldSelector?: string;
-  onEvent: (event: InformerEvent, object: T) => void;
+  /** A first handler; more are added with addHandler (each controller registers its own). */
+  onEvent?: EventHandler<T>;
   log: Logger;
   minRestartDelayMs?: number;
   maxRestartDelayMs?: number;
@@ -31,21 +34,28 @@ export class ResilientInformer<T extends KubernetesObject> {
   private lastError: string | undefined;
   private errors = 0;
   private readonly syncWaiters: Array<() => void> = [];
+  private readonly handlers: EventHandler<T>[] = [];
   restarts = 0;
 
   constructor(kubeConfig: KubeConfig, private readonly options: ResilientInformerOptions<T>) {
     this.restartDelayMs = options.minRestartDelayMs ?? 1000;
+    if (options.onEvent) this.handlers.push(options.onEvent);
     this.informer = new ListWatch<T>(options.path, new Watch(kubeConfig), options.list, false, options.labelSelector, options.fieldSelector);
     for (const event of ['add', 'update', 'delete'] as const) {
       this.informer.on(event, (object: T) => {
         this.connected = true;
-        options.onEvent(event, object);
+        for (const handler of this.handlers) handler(event, object);
       });
     }
     this.informer.on('connect', () => {
       this.connected = true;
     });
     this.informer.on('error', (error?: unknown) => this.onError(error));
+  }
+
+  /** Calls `handler` for every add, update and delete from now on. */
+  addHandler(handler: EventHandler<T>): void {
+    this.handlers.push(handler);
   }
 
   /** Lists, then watches; resolves once the first list is in the cache. */

@@ -3,6 +3,8 @@
 // added while it is being processed is processed again afterwards, and a key added many times
 // while waiting is processed once.
 
+import { systemClock, type Clock } from './clock.js';
+
 export interface BackoffOptions {
   /** First retry delay in milliseconds. */
   baseDelayMs: number;
@@ -10,18 +12,7 @@ export interface BackoffOptions {
   maxDelayMs: number;
 }
 
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): { cancel(): void };
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout(fn, ms) {
-    const handle = setTimeout(fn, ms);
-    return { cancel: () => clearTimeout(handle) };
-  },
-};
+export { systemClock, type Clock } from './clock.js';
 
 export class WorkQueue {
   private readonly queue: string[] = [];

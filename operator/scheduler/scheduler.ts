@@ -200,7 +200,12 @@ export class SubtaskScheduler {
 
   /** Every task with pods waiting: after startup, or when this replica starts leading. */
   enqueueAll(): void {
-    for (const taskKey of this.unbound.keys()) this.deps.enqueue(taskKey);
+    for (const taskKey of this.waitingTaskKeys()) this.deps.enqueue(taskKey);
+  }
+
+  /** Keys of the tasks with unbound pods of ours. */
+  waitingTaskKeys(): string[] {
+    return [...this.unbound.keys()];
   }
 
   poolInfos(): PoolInfo[] {

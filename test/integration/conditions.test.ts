@@ -68,7 +68,7 @@ describe('conditions', () => {
 
   test('a static pool whose node is ready is Ready, and not ScalingActive', () => {
     kubectlOk(['label', 'node', env.node, `drm.dtf.io/static-pool=${POOL}`, '--overwrite']);
-    applyManifest(workerPool(POOL, 'static', { spec: { scaling: { intervalSeconds: 2 } } }));
+    applyManifest(workerPool(POOL, 'static', { spec: { scaling: { intervalSeconds: 5 } } }));
     const result = kubectl(['wait', '--for=condition=Ready', `wp/${POOL}`, '--timeout=60s']);
     expect(result.stderr).toBe('');
     expect(conditionsOf('wp', POOL, false).find((c) => c.type === 'ScalingActive')).toMatchObject({ status: 'False', reason: 'StaticPool' });

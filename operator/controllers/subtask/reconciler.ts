@@ -11,6 +11,7 @@ import type { EventSink } from '../../kube/events.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
 import { PermanentError, splitKey } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logger.js';
+import { nowDate, systemClock, type Clock } from '../../runtime/clock.js';
 import { parseConfigMapJson, readSubtaskResult } from '../results.js';
 import { decideSubtask, type RetryPolicy, type SubtaskAction } from './decide.js';
 import { buildInputConfigMap, buildWorkerPod, inputConfigMapNameFor, type WorkerPodOptions } from './pod.js';
@@ -27,7 +28,8 @@ export interface SubtaskReconcilerDeps {
   events: EventSink;
   log: Logger;
   podOptions: (subtask: Subtask) => WorkerPodOptions;
-  now?: () => Date;
+  /** The one clock (default: the system's). */
+  clock?: Pick<Clock, 'now'>;
 }
 
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, backoffSeconds: 10, maxBackoffSeconds: 300 };
@@ -45,7 +47,7 @@ export function taskStopReason(task: OrchestratedTask | undefined, subtask: Subt
 
 export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
   const { clients, log } = deps;
-  const now = deps.now ?? (() => new Date());
+  const now = () => nowDate(deps.clock ?? systemClock);
 
   async function currentPod(namespace: string, name: string): Promise<V1Pod | 'missing'> {
     const cached = deps.pods.get(name, namespace);

@@ -15,6 +15,7 @@ import type { EventSink } from '../../kube/events.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
 import { splitKey } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logger.js';
+import { nowDate, systemClock, type Clock } from '../../runtime/clock.js';
 import type { Prediction, PredictionQuery } from '../../core/predict/index.js';
 import { cpuQuantity, memoryQuantity, predictionView } from '../../predict/format.js';
 import { FINALIZER, LABELS, MANAGER } from '../labels.js';
@@ -39,7 +40,8 @@ export interface TaskReconcilerDeps {
   predictor?: { predict(query: PredictionQuery): Prediction };
   /** Millicores requested on a node by every pod (the placement ledger); omitted: none. */
   requestedCpuMillis?: (nodeName: string) => number;
-  now?: () => Date;
+  /** The one clock (default: the system's). */
+  clock?: Pick<Clock, 'now'>;
 }
 
 export function subtasksOf(task: OrchestratedTask, subtasks: ObjectCache<Subtask>): Subtask[] {
@@ -55,7 +57,7 @@ export function resultConfigMapName(taskName: string, chunk: number): string {
 
 export function makeTaskReconciler(deps: TaskReconcilerDeps) {
   const { clients, log } = deps;
-  const now = deps.now ?? (() => new Date());
+  const now = () => nowDate(deps.clock ?? systemClock);
   const crd = { group: 'drm.dtf.io', version: 'v1alpha1', plural: 'orchestratedtasks' };
   const emit = (task: OrchestratedTask, type: 'Normal' | 'Warning', reason: string, message: string) =>
     deps.events.emit({ apiVersion: GROUP_VERSION, kind: 'OrchestratedTask', metadata: task.metadata }, type, reason, message);

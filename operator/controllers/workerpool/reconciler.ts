@@ -17,6 +17,7 @@ import type { EventSink } from '../../kube/events.js';
 import { ProviderError, type Credentials, type NodeProvider, type ProviderInstance } from '../../providers/types.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logger.js';
+import { nowDate, systemClock, type Clock } from '../../runtime/clock.js';
 import { isTerminal } from '../subtask/decide.js';
 import { writeStatusIfChanged } from '../status.js';
 import { poolConditions, type PoolHealth } from '../conditions.js';
@@ -38,8 +39,8 @@ export interface WorkerPoolReconcilerDeps {
   events: EventSink;
   log: Logger;
   metrics?: { scalingDecisions: { inc(labels: { pool: string; action: string }): void } };
-  /** Milliseconds since the epoch. */
-  now?: () => number;
+  /** The one clock (default: the system's). */
+  clock?: Pick<Clock, 'now'>;
 }
 
 const ZERO: Amounts = { cpu: 0, memoryBytes: 0, gpu: 0 };
@@ -63,7 +64,8 @@ export function poolServes(pool: PoolState, demand: PendingDemand): boolean {
 }
 
 export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
-  const now = deps.now ?? (() => Date.now());
+  const clock = deps.clock ?? systemClock;
+  const now = () => clock.now();
   /** node → when one of our pods last ran there (ms); a restart starts counting again. */
   const lastBusy = new Map<string, number>();
   /** pool → when its last scaling action was carried out (seconds). */
@@ -444,7 +446,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
   }
 
   async function writeStatus(pool: WorkerPool, status: WorkerPoolStatus, health: PoolHealth): Promise<void> {
-    await writeStatusIfChanged(deps.clients, 'WorkerPool', pool, status, { conditions: poolConditions(health), now: new Date(now()) });
+    await writeStatusIfChanged(deps.clients, 'WorkerPool', pool, status, { conditions: poolConditions(health), now: nowDate(clock) });
   }
 }
 

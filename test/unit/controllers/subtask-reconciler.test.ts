@@ -31,7 +31,7 @@ function setup() {
     events,
     log: createLogger('silent'),
     podOptions: () => ({ builtinWorkerImage: 'drm-operator:test', schedulerName: 'drm-scheduler' }),
-    now: () => now,
+    clock: { now: () => now.getTime() },
   });
   /** The status the API server holds now, fed back into the cache as the informer would. */
   const sync = () => {

@@ -56,22 +56,26 @@ describe('Controller', () => {
     expect(controller.queue.delayedCount).toBe(0);
   });
 
-  test('a resync enqueues every key its source lists', async () => {
-    const seen = new Set<string>();
-    const all = signal();
+  test('start, then each resync, enqueue every key there is', async () => {
+    const calls: string[] = [];
+    const started = signal();
+    const resynced = signal();
     const controller = new Controller(
       'test',
       async (key) => {
-        seen.add(key);
-        if (seen.size === 3) all.resolve();
+        calls.push(key);
+        if (calls.length === 3) started.resolve();
+        if (calls.length === 6) resynced.resolve();
       },
       log,
-      { workers: 2, resync: { periodMs: 60_000, keys: () => ['a', 'ns/b', 'ns/c'] } },
+      { workers: 2, keys: () => ['a', 'ns/b', 'ns/c'], resyncPeriodMs: 60_000 },
     );
     controller.start();
+    await started.promise;
+    expect([...calls].sort()).toEqual(['a', 'ns/b', 'ns/c']);
     controller.resyncNow();
-    await all.promise;
+    await resynced.promise;
     await controller.stop();
-    expect([...seen].sort()).toEqual(['a', 'ns/b', 'ns/c']);
+    expect(calls.slice(3).sort()).toEqual(['a', 'ns/b', 'ns/c']);
   });
 });

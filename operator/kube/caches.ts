@@ -1,0 +1,51 @@
+// The informer caches every controller reads: what is listed and watched, with which selectors.
+// They are built with no handlers; each controller registers its own (controllers/*/watches.ts).
+import type { KubernetesListObject, KubernetesObject, V1Node, V1Pod } from '@kubernetes/client-node';
+import type { OrchestratedTask } from '../api/orchestratedtask.js';
+import type { Subtask } from '../api/subtask.js';
+import type { WorkerPool } from '../api/workerpool.js';
+import { LABELS, MANAGER } from '../controllers/labels.js';
+import { ResilientInformer } from '../runtime/informer.js';
+import type { Logger } from '../runtime/logger.js';
+import type { KubeClients } from './client.js';
+
+const CRD_BASE = '/apis/drm.dtf.io/v1alpha1';
+
+export interface Caches {
+  tasks: ResilientInformer<OrchestratedTask & KubernetesObject>;
+  subtasks: ResilientInformer<Subtask & KubernetesObject>;
+  /** The operator's worker pods. */
+  pods: ResilientInformer<V1Pod>;
+  nodes: ResilientInformer<V1Node>;
+  /** Pods not created by the operator and not finished: what else occupies the nodes. */
+  otherPods: ResilientInformer<V1Pod>;
+  pools: ResilientInformer<WorkerPool & KubernetesObject>;
+}
+
+export function makeCaches(clients: KubeClients, log: Logger): Caches {
+  const informer = <T extends KubernetesObject>(name: string, path: string, list: () => Promise<unknown>, labelSelector?: string, fieldSelector?: string) =>
+    new ResilientInformer<T>(clients.kubeConfig, {
+      name,
+      path,
+      list: list as () => Promise<KubernetesListObject<T>>,
+      log,
+      ...(labelSelector ? { labelSelector } : {}),
+      ...(fieldSelector ? { fieldSelector } : {}),
+    });
+  const custom = (plural: string) => () => clients.custom.listClusterCustomObject({ group: 'drm.dtf.io', version: 'v1alpha1', plural });
+  const ours = `${LABELS.managedBy}=${MANAGER}`;
+  const notOurs = `${LABELS.managedBy}!=${MANAGER}`;
+  const unfinished = 'status.phase!=Succeeded,status.phase!=Failed';
+  return {
+    tasks: informer('orchestratedtasks', `${CRD_BASE}/orchestratedtasks`, custom('orchestratedtasks')),
+    subtasks: informer('subtasks', `${CRD_BASE}/subtasks`, custom('subtasks')),
+    pods: informer('pods', '/api/v1/pods', () => clients.core.listPodForAllNamespaces({ labelSelector: ours }), ours),
+    nodes: informer('nodes', '/api/v1/nodes', () => clients.core.listNode()),
+    otherPods: informer('other-pods', '/api/v1/pods', () => clients.core.listPodForAllNamespaces({ labelSelector: notOurs, fieldSelector: unfinished }), notOurs, unfinished),
+    pools: informer('workerpools', `${CRD_BASE}/workerpools`, custom('workerpools')),
+  };
+}
+
+export function allCaches(caches: Caches): ResilientInformer<KubernetesObject>[] {
+  return Object.values(caches) as ResilientInformer<KubernetesObject>[];
+}
