@@ -75,7 +75,7 @@ node_certs() { # name dir
 
 write_node_config() { # name hardware kubelet-port healthz-port subnet dir
   local name="$1" port="$3" healthz="$4" subnet="$5" dir="$6" bridge="drm${1##*-}${2:0:1}"
-  mkdir -p "$dir/cni/net.d" "$dir/cni/ipam" "$dir/containerd-state" "$dir/kubelet" "$NODE_CONTAINERD_ROOT/$name"
+  mkdir -p "$dir/cni/net.d" "$dir/cni/ipam" "$dir/containerd-state" "$dir/kubelet" "$dir/pod-logs" "$NODE_CONTAINERD_ROOT/$name"
   # containerd's CRI with runc and cgroupfs (cgroups here are hybrid v1; crun refuses them);
   # restrict_oom_score_adj because no negative oom_score_adj can be set without CAP_SYS_RESOURCE.
   cat >"$dir/containerd.toml" <<TOML
@@ -132,7 +132,7 @@ contexts:
 current-context: drm-local
 KC
   # cgroupfs driver, cgroups v1 allowed, swap tolerated; each kubelet under its own cgroup root
-  # so two can share the machine; serving on loopback with a certificate from the cluster's CA;
+  # and pod log directory so that several can share the machine; serving on loopback with a certificate from the cluster's CA;
   # requests authenticated by client certificate and authorized by the API server (Webhook).
   cat >"$dir/kubelet.yaml" <<YAML
 apiVersion: kubelet.config.k8s.io/v1beta1
@@ -159,6 +159,8 @@ serializeImagePulls: false
 imageGCHighThresholdPercent: 100
 imageGCLowThresholdPercent: 99
 evictionHard: {memory.available: 100Mi, nodefs.available: 2%, imagefs.available: 2%}
+# Per node: a kubelet garbage-collects the log directories of pods it does not know.
+podLogsDir: $dir/pod-logs
 maxPods: 110
 YAML
 }
