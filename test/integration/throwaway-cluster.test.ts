@@ -21,6 +21,8 @@ const env = {
   DRM_CONTROLLER_MANAGER_PORT: '56257',
   DRM_SCHEDULER_PORT: '56259',
   DRM_KWOK_PORT: '56710',
+  // The real nodes (fixed kubelet ports, the kubernetes Service address) belong to the main cluster.
+  DRM_REAL_NODES: '0',
 };
 
 function run(binary: string, args: string[]) {
@@ -102,9 +104,15 @@ const usingLocalControlPlane =
     }
   });
 
-  test('cluster:down stops every process it started', () => {
+  test('cluster:down stops every process it started, and returns only once their ports are free', () => {
     const down = clusterScript('down');
     expect(down.code).toBe(0);
+    expect(processesUsing(stateDir)).toEqual([]);
+    // At once, with no wait: every port must already be released (kwok's once was not).
+    const again = clusterScript('up');
+    expect(again.stderr).toContain('local control plane ready');
+    expect(again.code).toBe(0);
+    expect(clusterScript('down').code).toBe(0);
     expect(processesUsing(stateDir)).toEqual([]);
   });
 });
