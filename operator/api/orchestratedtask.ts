@@ -25,7 +25,7 @@ import {
   workerSchema,
   type KindNames,
 } from './common.js';
-import { celStringList, jsonEqual, keyedList, withRules, type CrossFieldRule, type TransitionRule } from './validation.js';
+import { celString, celStringList, jsonEqual, keyedList, withRules, type CrossFieldRule, type TransitionRule } from './validation.js';
 
 export const orchestratedTaskNames: KindNames = {
   kind: 'OrchestratedTask',
@@ -69,6 +69,20 @@ export const MAX_MICRO_BATCHES = 10000;
 export const MAX_STAGES = 64;
 export const MAX_VARIANTS = 64;
 export const MAX_FUNCTIONS = 64;
+/**
+ * Most subtasks one task may produce, whatever the strategy: each becomes a Subtask, an input
+ * ConfigMap and a Pod, so the per-field caps alone (10,000 micro-batches × 64 stages) would let
+ * one task create 640,000 of each.
+ */
+export const MAX_SUBTASKS_PER_TASK = 10000;
+/** What a ConfigMap's data may hold in all (the API server's limit). */
+export const CONFIG_MAP_MAX_BYTES = 1024 * 1024;
+/**
+ * Most bytes the serialized spec may take when it carries inline input: a subtask's input
+ * ConfigMap holds its items and params (both within the spec) plus its own names, which 8 KiB
+ * covers (task and subtask names of at most 253 characters each, namespace, taskType, role).
+ */
+export const MAX_INLINE_SPEC_BYTES = CONFIG_MAP_MAX_BYTES - 8 * 1024;
 
 const STAGE_STRATEGIES: readonly Strategy[] = ['ModelParallel', 'PipelineParallel'];
 const ITEM_STRATEGIES: readonly Strategy[] = ['DataParallel', 'PipelineParallel'];
@@ -124,7 +138,7 @@ const inputShape = z
       .max(MAX_INLINE_ITEMS)
       .optional()
       .describe(
-        `Inline input: a JSON array of at most ${MAX_INLINE_ITEMS} items, each any JSON value. The whole object must also fit the API server's request limit (about 1.5 MiB in etcd); larger inputs belong in a ConfigMap (configMapRef).`,
+        `Inline input: a JSON array of at most ${MAX_INLINE_ITEMS} items, each any JSON value. Each subtask's input goes to a ConfigMap (at most 1 MiB), so the spec with its inline items and params must serialize to at most ${MAX_INLINE_SPEC_BYTES} bytes; larger inputs belong in a ConfigMap (configMapRef).`,
       ),
     configMapRef: z
       .object({
@@ -263,7 +277,7 @@ const orchestratedTaskSpecShape = z
       .min(1)
       .max(MAX_MICRO_BATCHES)
       .optional()
-      .describe(`PipelineParallel only, and required by it: the items are cut into this many micro-batches (1 to ${MAX_MICRO_BATCHES}, capped at the number of items); the task has microBatches × stages subtasks.`),
+      .describe(`PipelineParallel only, and required by it: the items are cut into this many micro-batches (1 to ${MAX_MICRO_BATCHES}, capped at the number of items); the task has microBatches × stages subtasks, at most ${MAX_SUBTASKS_PER_TASK}.`),
     variants: keyedList(variantSchema, ['name'], { minItems: 1, maxItems: MAX_VARIANTS })
       .optional()
       .describe(`Ensemble only, and required by it: 1 to ${MAX_VARIANTS} members with unique names, each run as one subtask over the whole input.`),
@@ -349,6 +363,57 @@ function partTaskTypesBuiltin(field: 'stages' | 'variants'): CrossFieldRule<Orch
   };
 }
 
+/** UTF-8 bytes of the spec as JSON: what an input ConfigMap built from it is measured in. */
+export function serializedSpecBytes(spec: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(spec)).length;
+}
+
+/**
+ * Inline input (and params) that would not fit a subtask's input ConfigMap. CRD CEL cannot see
+ * untyped values, so the API server checks this through the ValidatingAdmissionPolicy generated
+ * from `orchestratedTaskAdmissionChecks` (the same bound, measured on CEL's rendering of the spec).
+ */
+function fitsInputConfigMap(field: 'input.items' | 'params'): CrossFieldRule<OrchestratedTaskSpecShape> {
+  const applies = (spec: OrchestratedTaskSpecShape) => (field === 'input.items' ? spec.input?.items !== undefined : spec.input?.items === undefined && spec.params !== undefined);
+  return {
+    cel: null,
+    message: inlineSizeMessage(field),
+    fieldPath: `.${field}`,
+    reason: 'FieldValueInvalid',
+    holds: (spec) => !applies(spec) || serializedSpecBytes(spec) <= MAX_INLINE_SPEC_BYTES,
+  };
+}
+
+function inlineSizeMessage(field: 'input.items' | 'params'): string {
+  const what = field === 'input.items' ? 'inline input' : 'params';
+  return `${what} too large: the spec must serialize to at most ${MAX_INLINE_SPEC_BYTES} bytes so every subtask's input fits a 1 MiB ConfigMap; put large inputs in a ConfigMap (spec.input.configMapRef)`;
+}
+
+/** A check the API server runs in a ValidatingAdmissionPolicy (CEL over `object`) because CRD CEL cannot. */
+export interface AdmissionCheck {
+  /** CEL over `object` (the whole OrchestratedTask); true means valid. */
+  expression: string;
+  /** CEL giving the refusal, starting with the offending field as the API server would print it. */
+  messageExpression: string;
+}
+
+// CEL's `format` renders a map with quoted keys and strings, close to JSON (a space after each
+// comma makes it a little longer), so its byte size stands in for the JSON size zod measures.
+const SPEC_BYTES_CEL = "bytes('%s'.format([object.spec])).size()";
+
+function inlineSizeCheck(field: 'input.items' | 'params', applies: string): AdmissionCheck {
+  return {
+    expression: `!(${applies}) || ${SPEC_BYTES_CEL} <= ${MAX_INLINE_SPEC_BYTES}`,
+    messageExpression: `'spec.${field}: Invalid value: ' + string(${SPEC_BYTES_CEL}) + ${celString(` bytes: ${inlineSizeMessage(field)}`)}`,
+  };
+}
+
+/** Checked on create only: input and params are immutable, and old objects must stay updatable. */
+export const orchestratedTaskAdmissionChecks: readonly AdmissionCheck[] = [
+  inlineSizeCheck('input.items', 'has(object.spec.input) && has(object.spec.input.items)'),
+  inlineSizeCheck('params', '!(has(object.spec.input) && has(object.spec.input.items)) && has(object.spec.params)'),
+];
+
 const MERGE_METHODS_BY_STRATEGY_CEL = `{${STRATEGIES.map((strategy) => `'${strategy}': ${celStringList(MERGE_METHODS_BY_STRATEGY[strategy])}`).join(', ')}}`;
 
 export const orchestratedTaskSpecRules: ReadonlyArray<CrossFieldRule<OrchestratedTaskSpecShape>> = [
@@ -362,6 +427,16 @@ export const orchestratedTaskSpecRules: ReadonlyArray<CrossFieldRule<Orchestrate
   requiredBy('functions', ['FunctionParallel']),
   onlyWith('functions', ['FunctionParallel']),
   requiredBy('input', ITEM_STRATEGIES),
+  {
+    // The other strategies are bounded by their own fields' caps (partitions, 64 stages, variants, functions).
+    cel: `!has(self.microBatches) || !has(self.stages) || self.microBatches * self.stages.size() <= ${MAX_SUBTASKS_PER_TASK}`,
+    message: `microBatches × stages is the task's subtask count, at most ${MAX_SUBTASKS_PER_TASK}: use fewer micro-batches or stages`,
+    fieldPath: '.microBatches',
+    reason: 'FieldValueForbidden',
+    holds: (spec) => (spec.microBatches ?? 1) * (spec.stages?.length ?? 1) <= MAX_SUBTASKS_PER_TASK,
+  },
+  fitsInputConfigMap('input.items'),
+  fitsInputConfigMap('params'),
   {
     cel: `!has(self.merge) || !has(self.merge.method) || self.merge.method in ${MERGE_METHODS_BY_STRATEGY_CEL}[self.strategy]`,
     message: `merge.method must suit the strategy: ${STRATEGIES.map((strategy) => `${strategy}: ${MERGE_METHODS_BY_STRATEGY[strategy].join('|')}`).join('; ')}`,

@@ -107,6 +107,11 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
+/** A CEL string literal of any text (quotes and backslashes escaped). */
+export function celString(text: string): string {
+  return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
 /** A CEL list literal of string constants: ['a', 'b']. */
 export function celStringList(values: readonly string[]): string {
   return `[${values.map((value) => `'${value}'`).join(', ')}]`;

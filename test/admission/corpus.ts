@@ -30,6 +30,8 @@ export interface InvalidCase {
 }
 
 const times = (count: number) => Array.from({ length: count }, (_, index) => index);
+/** `count` distinct strings of about `length` characters: inline input of a chosen size. */
+const paddedItems = (count: number, length: number) => times(count).map((index) => `${'x'.repeat(length)}${index}`);
 
 export const validManifests: ValidCase[] = [
   { name: 'valid-data-parallel', manifest: dataParallelTask('valid-data-parallel') },
@@ -74,6 +76,12 @@ export const validManifests: ValidCase[] = [
   { name: 'valid-ensemble-mean', manifest: ensembleTask('valid-ensemble-mean', { spec: { merge: { method: 'mean' } } }) },
   { name: 'valid-function-parallel', manifest: functionParallelTask('valid-function-parallel') },
   { name: 'valid-cancelled-task', manifest: orchestratedTask('valid-cancelled-task', { spec: { cancel: true } }) },
+  {
+    name: 'valid-pipeline-at-subtask-limit',
+    manifest: pipelineParallelTask('valid-pipeline-at-subtask-limit', { spec: { microBatches: 156, stages: times(64).map((index) => ({ name: `s${index}` })) } }),
+  },
+  // About 0.9 MB of inline input: under the bound, so every input ConfigMap still fits.
+  { name: 'valid-ensemble-large-inline-input', manifest: ensembleTask('valid-ensemble-large-inline-input', { spec: { input: { items: paddedItems(1400, 630) } } }) },
   { name: 'valid-pool-kwok', manifest: workerPool('valid-pool-kwok', 'kwok') },
   {
     name: 'valid-pool-kwok-gpu',
@@ -200,6 +208,17 @@ export const invalidManifests: InvalidCase[] = [
     manifest: dataParallel('too-many-items', { spec: { input: { items: times(10001) } } }),
   },
   {
+    // About 1.27 MB: the task fits etcd, but no subtask's input ConfigMap (1 MiB) could hold it.
+    name: 'inline-input-too-large',
+    field: 'spec.input.items',
+    manifest: ensembleTask('inline-input-too-large', { spec: { input: { items: paddedItems(2000, 630) } } }),
+  },
+  {
+    name: 'params-too-large',
+    field: 'spec.params',
+    manifest: functionParallelTask('params-too-large', { spec: { params: { blob: 'x'.repeat(1_100_000) } } }),
+  },
+  {
     name: 'bad-configmap-name',
     field: 'spec.input.configMapRef.name',
     manifest: dataParallel('bad-configmap-name', { spec: { input: { items: undefined, configMapRef: { name: 'Big_Input' } } } }),
@@ -231,6 +250,12 @@ export const invalidManifests: InvalidCase[] = [
     name: 'too-many-stages',
     field: 'spec.stages',
     manifest: modelParallelTask('too-many-stages', { spec: { stages: withStages(times(65).map((index) => `s${index}`)) } }),
+  },
+  {
+    // 640,000 subtasks (each a Subtask, a ConfigMap and a Pod) though each field is within its cap.
+    name: 'too-many-pipeline-subtasks',
+    field: 'spec.microBatches',
+    manifest: pipelineParallelTask('too-many-pipeline-subtasks', { spec: { microBatches: 10000, stages: withStages(times(64).map((index) => `s${index}`)) } }),
   },
   { name: 'cancel-wrong-type', field: 'spec.cancel', manifest: dataParallel('cancel-wrong-type', { spec: { cancel: 'yes' } }) },
 

@@ -1,9 +1,11 @@
 // The CRD generator: structural schemas that the API server accepts, fully described, with the
 // names, printer columns, defaults and CEL rules users and the operator rely on.
 import { describe, expect, test } from '@jest/globals';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { z } from 'zod';
 import {
+  ADMISSION_POLICY_FILE,
+  buildAdmissionPolicy,
   buildCrd,
   crdSchemaFor,
   crdSources,
@@ -396,8 +398,15 @@ describe('the generator', () => {
 describe('generated files', () => {
   const files = generatedCrdFiles();
 
-  test('one file per kind, named <group>_<plural>.yaml, marked as generated', () => {
-    expect(files.map((file) => file.fileName)).toEqual(['drm.dtf.io_orchestratedtasks.yaml', 'drm.dtf.io_subtasks.yaml', 'drm.dtf.io_workerpools.yaml']);
+  const crdFiles = files.filter((file) => file.fileName !== ADMISSION_POLICY_FILE);
+
+  test('one file per kind, named <group>_<plural>.yaml, and the admission policy, marked as generated', () => {
+    expect(files.map((file) => file.fileName)).toEqual([
+      'drm.dtf.io_orchestratedtasks.yaml',
+      'drm.dtf.io_subtasks.yaml',
+      'drm.dtf.io_workerpools.yaml',
+      'drm.dtf.io_admission-policy.yaml',
+    ]);
     for (const file of files) {
       expect(file.content.startsWith(GENERATED_HEADER)).toBe(true);
       expect(GENERATED_HEADER).toContain('npm run generate');
@@ -406,10 +415,17 @@ describe('generated files', () => {
   });
 
   test('parse back to the CRD objects, with no YAML anchors', () => {
-    files.forEach((file, index) => {
+    crdFiles.forEach((file, index) => {
       expect(parse(file.content)).toEqual(JSON.parse(JSON.stringify(crds[index])));
       expect(file.content).not.toMatch(/[&*]a\d+\b/);
     });
+  });
+
+  test('the admission policy file holds the policy and its cluster-wide binding', () => {
+    const policyFile = files.find((file) => file.fileName === ADMISSION_POLICY_FILE)!;
+    const documents = parseAllDocuments(policyFile.content).map((document) => document.toJS() as unknown);
+    expect(documents).toEqual(JSON.parse(JSON.stringify(buildAdmissionPolicy())));
+    expect(documents.map((document) => (document as { kind: string }).kind)).toEqual(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
   });
 
   test('are the same on every run', () => {
