@@ -75,6 +75,16 @@ export function statusCode(error: unknown): number | undefined {
 }
 
 export const isNotFound = (error: unknown) => statusCode(error) === 404;
+
+/** The call's result, or undefined if what it acts on is gone (404): for deletes and reads where absence is fine. */
+export async function ignoreNotFound<T>(call: Promise<T>): Promise<T | undefined> {
+  try {
+    return await call;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
 export const isConflict = (error: unknown) => statusCode(error) === 409;
 export const isAlreadyExists = (error: unknown) => statusCode(error) === 409;
 

@@ -31,7 +31,7 @@ beforeAll(async () => {
   if (realNodes.length === 0) return;
   installCrds();
   namespace = createNamespace('pod-trouble');
-  applyManifest(workerPool(POOL, 'static', { metadata: { labels: { 'pod-trouble': suffix } }, spec: { provider: { static: { nodeSelector: { [REAL_NODE_LABEL]: 'true' } } } } }));
+  applyManifest(workerPool(POOL, 'static', { metadata: { labels: { 'pod-trouble': suffix } }, spec: { provider: { static: { nodeSelector: { [REAL_NODE_LABEL]: 'true', 'drm.dtf.io/static-pool': undefined } } } } }));
   operator = startOperator({ healthPort: PORT, extraArgs: ['--predictor-namespace', namespace] });
   await waitForOperator(PORT);
 });
@@ -51,6 +51,7 @@ describe('pod trouble on the real node', () => {
           worker: { image: `registry.invalid/drm/no-such-worker:${suffix}` },
           input: { items: [1] },
           partitions: 1,
+          hardware: { type: 'cpu' },
           resources: { cpu: '100m', memory: '64Mi' },
           poolSelector: { matchLabels: { 'pod-trouble': suffix } },
           timeoutSeconds: TIMEOUT_SECONDS,

@@ -6,7 +6,7 @@ import type { OrchestratedTask } from '../../api/orchestratedtask.js';
 import type { Subtask, SubtaskPhase, SubtaskStatus } from '../../api/subtask.js';
 import { GROUP_VERSION } from '../../api/common.js';
 import { attemptPodName, inputSource, itemsFromDependencies, selectItems } from '../../core/split/index.js';
-import { describeError, isAlreadyExists, isInvalid, isNotFound, isQuotaExceeded, type KubeClients } from '../../kube/client.js';
+import { describeError, ignoreNotFound, isAlreadyExists, isInvalid, isNotFound, isQuotaExceeded, type KubeClients } from '../../kube/client.js';
 import type { EventSink } from '../../kube/events.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
 import { PermanentError, splitKey } from '../../runtime/controller.js';
@@ -129,11 +129,7 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
         await createAttemptPod(subtask, action.attempt);
         return;
       case 'deletePod':
-        try {
-          await clients.core.deleteNamespacedPod({ name: action.name, namespace, gracePeriodSeconds: 5 });
-        } catch (error) {
-          if (!isNotFound(error)) throw error;
-        }
+        await ignoreNotFound(clients.core.deleteNamespacedPod({ name: action.name, namespace, gracePeriodSeconds: 5 }));
         return;
       case 'event':
         deps.events.emit({ apiVersion: GROUP_VERSION, kind: 'Subtask', metadata: subtask.metadata }, action.eventType, action.reason, action.message);

@@ -10,7 +10,7 @@ import { chunkForConfigMaps, MergeError, mergeResults, RESULT_KEY, type SubtaskR
 import { cpuMillis, quantityOr } from '../../core/placement/quantity.js';
 import { largestNodeOfClass, nodeInfoFrom, type NodeInfo } from '../../core/placement/index.js';
 import { choosePartitions, freeCpuSlots, planSubtasks, SplitError, toLabelValue, type PlannedSubtask } from '../../core/split/index.js';
-import { describeError, isAlreadyExists, isInvalid, isNotFound, isQuotaExceeded, mergePatch, type KubeClients } from '../../kube/client.js';
+import { describeError, ignoreNotFound, isAlreadyExists, isInvalid, isNotFound, isQuotaExceeded, mergePatch, type KubeClients } from '../../kube/client.js';
 import type { EventSink } from '../../kube/events.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
 import { splitKey } from '../../runtime/controller.js';
@@ -312,69 +312,49 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     }
   }
 
-  return async function reconcileTask(key: string): Promise<ReconcileResult | void> {
-    const { namespace, name } = splitKey(key);
-    const task = deps.tasks.get(name, namespace);
-    if (!task) return;
-    const finalizers = (task.metadata.finalizers as string[] | undefined) ?? [];
-
-    if (task.metadata.deletionTimestamp) {
-      if (!finalizers.includes(FINALIZER)) return;
-      // Stop the work before the task goes: subtasks (and through them their pods) are
-      // garbage-collected by owner reference, but pods are deleted now rather than eventually.
-      for (const subtask of subtasksOf(task, deps.subtasks)) {
-        try {
-          await clients.core.deleteCollectionNamespacedPod({ namespace, labelSelector: `${LABELS.subtask}=${toLabelValue(subtask.metadata.name!)}` });
-        } catch (error) {
-          if (!isNotFound(error)) throw error;
-        }
-      }
-      await patchFinalizers(task, finalizers.filter((f) => f !== FINALIZER));
-      log.info({ task: name, namespace }, 'task deleted; its pods are stopped');
-      return;
+  /** A deleted task: its pods are stopped now (not eventually, by garbage collection), then it may go. */
+  async function finalize(task: OrchestratedTask, finalizers: string[]): Promise<void> {
+    if (!finalizers.includes(FINALIZER)) return;
+    const namespace = task.metadata.namespace!;
+    for (const subtask of subtasksOf(task, deps.subtasks)) {
+      await ignoreNotFound(clients.core.deleteCollectionNamespacedPod({ namespace, labelSelector: `${LABELS.subtask}=${toLabelValue(subtask.metadata.name!)}` }));
     }
-    if (!finalizers.includes(FINALIZER)) {
-      await patchFinalizers(task, [...finalizers, FINALIZER]);
-      return; // the update event brings the task back
-    }
+    await patchFinalizers(task, finalizers.filter((f) => f !== FINALIZER));
+    log.info({ task: task.metadata.name, namespace }, 'task deleted; its pods are stopped');
+  }
 
-    const status: OrchestratedTaskStatus = { ...(task.status ?? {}) };
-    if (status.phase && TERMINAL_TASK_PHASES.has(status.phase)) {
-      // A task finished by an operator that wrote no conditions gets them once.
-      if (!findCondition(status.conditions, 'Complete')) await writeStatus(task, status);
-      return;
-    }
-
-    const nowDate = now();
+  /** Cancellation and the deadline end a task whatever its subtasks do; true when this one ended. */
+  async function stopIfCancelledOrLate(task: OrchestratedTask, status: OrchestratedTaskStatus, at: Date): Promise<boolean> {
     if (task.spec.cancel) {
-      await writeStatus(task, { ...status, phase: 'Cancelled', message: 'cancelled by spec.cancel', completionTime: nowDate.toISOString() });
+      await writeStatus(task, { ...status, phase: 'Cancelled', message: 'cancelled by spec.cancel', completionTime: at.toISOString() });
       emit(task, 'Normal', 'Cancelled', 'cancelled by spec.cancel; unfinished subtasks are cancelled and their pods deleted');
-      return;
+      return true;
     }
     const deadline = deadlineOf(task);
-    if (deadline && nowDate >= deadline) {
-      await writeStatus(task, { ...status, phase: 'Failed', message: `deadline of ${task.spec.deadlineSeconds}s exceeded`, completionTime: nowDate.toISOString() }, 'DeadlineExceeded');
-      emit(task, 'Warning', 'DeadlineExceeded', `deadline of ${task.spec.deadlineSeconds}s exceeded; unfinished subtasks are cancelled`);
-      return;
-    }
-    const untilDeadline = deadline ? deadline.getTime() - nowDate.getTime() : undefined;
+    if (!deadline || at < deadline) return false;
+    await writeStatus(task, { ...status, phase: 'Failed', message: `deadline of ${task.spec.deadlineSeconds}s exceeded`, completionTime: at.toISOString() }, 'DeadlineExceeded');
+    emit(task, 'Warning', 'DeadlineExceeded', `deadline of ${task.spec.deadlineSeconds}s exceeded; unfinished subtasks are cancelled`);
+    return true;
+  }
 
-    if (status.subtasks?.total === undefined) {
-      if (status.phase !== 'Splitting') {
-        await writeStatus(task, { ...status, phase: 'Splitting', message: 'splitting' });
-        emit(task, 'Normal', 'Splitting', `splitting by ${task.spec.strategy}`);
-        return { requeueAfterMs: 0 };
-      }
-      const result = await split(task, status);
-      return result ?? (untilDeadline !== undefined ? { requeueAfterMs: untilDeadline } : undefined);
+  /** Splitting is said first (its own status write), then done: a crash between redoes it, idempotently. */
+  async function splitStep(task: OrchestratedTask, status: OrchestratedTaskStatus, untilDeadline: ReconcileResult | undefined): Promise<ReconcileResult | void> {
+    if (status.phase !== 'Splitting') {
+      await writeStatus(task, { ...status, phase: 'Splitting', message: 'splitting' });
+      emit(task, 'Normal', 'Splitting', `splitting by ${task.spec.strategy}`);
+      return { requeueAfterMs: 0 };
     }
+    return (await split(task, status)) ?? untilDeadline;
+  }
 
-    const total = status.subtasks.total;
+  /** Progress from the subtasks' phases, and what it means under the failure policy. */
+  async function progress(task: OrchestratedTask, status: OrchestratedTaskStatus, at: Date, untilDeadline: ReconcileResult | undefined): Promise<ReconcileResult | void> {
+    const total = status.subtasks!.total!;
     const subtasks = subtasksOf(task, deps.subtasks);
     const counts = countSubtasks(subtasks, total);
     const firstFailed = subtasks.find((s) => s.status?.phase === 'Failed');
     const starts = subtasks.map((s) => s.status?.startTime).filter((t): t is string => typeof t === 'string').sort();
-    const progress: OrchestratedTaskStatus = {
+    const next: OrchestratedTaskStatus = {
       ...status,
       subtasks: counts,
       subtasksSummary: `${counts.completed}/${total}`,
@@ -384,20 +364,44 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     const verdict = taskVerdict(task, counts, firstFailed ? `subtask ${firstFailed.metadata.name} failed: ${firstFailed.status?.message ?? ''}` : undefined);
     switch (verdict.verdict) {
       case 'running':
-        await writeStatus(task, { ...progress, phase: 'InProgress', message: `${counts.completed} of ${total} subtasks completed` });
-        return untilDeadline !== undefined ? { requeueAfterMs: untilDeadline } : undefined;
+        await writeStatus(task, { ...next, phase: 'InProgress', message: `${counts.completed} of ${total} subtasks completed` });
+        return untilDeadline;
       case 'fail':
-        await writeStatus(task, { ...progress, phase: 'Failed', message: verdict.message, completionTime: nowDate.toISOString() }, verdict.reason);
+        await writeStatus(task, { ...next, phase: 'Failed', message: verdict.message, completionTime: at.toISOString() }, verdict.reason);
         emit(task, 'Warning', verdict.reason, verdict.message);
         return;
       case 'merge':
         if (status.phase !== 'Merging') {
-          await writeStatus(task, { ...progress, phase: 'Merging', message: 'merging results' });
+          await writeStatus(task, { ...next, phase: 'Merging', message: 'merging results' });
           emit(task, 'Normal', 'Merging', `all ${total} subtasks finished; merging results`);
           return { requeueAfterMs: 0 };
         }
-        await merge(task, subtasks, progress);
+        await merge(task, subtasks, next);
         return;
     }
+  }
+
+  return async function reconcileTask(key: string): Promise<ReconcileResult | void> {
+    const { namespace, name } = splitKey(key);
+    const task = deps.tasks.get(name, namespace);
+    if (!task) return;
+    const finalizers = (task.metadata.finalizers as string[] | undefined) ?? [];
+    if (task.metadata.deletionTimestamp) return finalize(task, finalizers);
+    if (!finalizers.includes(FINALIZER)) {
+      await patchFinalizers(task, [...finalizers, FINALIZER]);
+      return; // the update event brings the task back
+    }
+    const status: OrchestratedTaskStatus = { ...(task.status ?? {}) };
+    if (status.phase && TERMINAL_TASK_PHASES.has(status.phase)) {
+      // A task finished by an operator that wrote no conditions gets them once.
+      if (!findCondition(status.conditions, 'Complete')) await writeStatus(task, status);
+      return;
+    }
+    const at = now();
+    if (await stopIfCancelledOrLate(task, status, at)) return;
+    const deadline = deadlineOf(task);
+    const untilDeadline = deadline ? { requeueAfterMs: deadline.getTime() - at.getTime() } : undefined;
+    if (status.subtasks?.total === undefined) return splitStep(task, status, untilDeadline);
+    return progress(task, status, at, untilDeadline);
   };
 }

@@ -12,7 +12,7 @@ import { nodeAllocatable, type PendingDemand, type PlacementLedger } from '../..
 import type { Prediction, PredictionQuery } from '../../core/predict/index.js';
 import { choosePool, decideScaling, remainingSeconds, type Amounts, type PendingWork, type PoolNodeState, type PoolState, type PredictedWork, type ScalingDecision } from '../../core/scaling/index.js';
 import { parseQuantity } from '../../core/placement/quantity.js';
-import { isConflict, isNotFound, mergePatch, type KubeClients } from '../../kube/client.js';
+import { ignoreNotFound, isConflict, mergePatch, type KubeClients } from '../../kube/client.js';
 import type { EventSink } from '../../kube/events.js';
 import { ProviderError, type Credentials, type NodeProvider, type ProviderInstance } from '../../providers/types.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
@@ -237,11 +237,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
       const instance = instances.find((i) => i.nodeName === node.name || i.id === node.name);
       await provider.terminate(context, [instance?.id ?? node.name]);
       if (provider.name !== 'kwok') {
-        try {
-          await deps.clients.core.deleteNode({ name: node.name });
-        } catch (error) {
-          if (!isNotFound(error)) throw error;
-        }
+        await ignoreNotFound(deps.clients.core.deleteNode({ name: node.name }));
       }
       removed.push(node.name);
     }
