@@ -3,7 +3,8 @@
 // run timed with performance.now(). Per taskType a seeded ~30% of the runs is held out; the
 // Predictor trains on the rest and predicts the held-out runs. The baseline, on the same
 // held-out runs, is the mean seconds of the taskType's training runs.
-import { Predictor, mape, mean, sampleFrom, seededShuffle, type PredictionSource, type TrainingSample } from '../operator/core/predict/index.js';
+import { Predictor, mape, mean, quantile, sampleFrom, seededShuffle, type PredictionSource, type TrainingSample } from '../operator/core/predict/index.js';
+import { loadavg } from 'node:os';
 import { workloadFor } from '../operator/worker/workloads/index.js';
 
 export const MATMUL_SIZES = [32, 48, 64, 96, 128, 160, 192, 256, 320] as const;
@@ -29,6 +30,10 @@ export interface TaskTypeFigures {
   crossValidatedMape: number | undefined;
   /** Every candidate's cross-validated MAPE on the training runs (undefined: could not be fitted). */
   candidates: { name: string; mape: number | undefined }[];
+  /** Accuracy and calibration of the predictor's answers on the held-out runs. */
+  predictor: Accuracy;
+  /** The same for the baseline: the taskType's mean training seconds, its P10–P90 the training runs'. */
+  baseline: Accuracy;
   /** MAPE of the predictor's answers on the held-out runs. */
   predictorMape: number;
   /** MAPE of the training mean on the same held-out runs. */
@@ -42,8 +47,53 @@ export interface TaskTypeFigures {
   maxSeconds: number;
 }
 
+/** How answers fared against the truth on held-out runs. */
+export interface Accuracy {
+  runs: number;
+  /** Median and 90th percentile of |answer − actual| ÷ actual. */
+  medianApe: number;
+  p90Ape: number;
+  /** Share of answers off by a factor of 2 or more either way. */
+  offBy2x: number;
+  /** Share of actual seconds within the answer's P10–P90 interval (80% when calibrated). */
+  coverage: number;
+}
+
+/** The done-when targets of the predictor (issue 17). */
+export const TARGETS = { medianApe: 0.15, p90Ape: 0.5, offBy2x: 0.05, coverage: [0.75, 0.85] as const };
+
+export function accuracyOf(answers: ReadonlyArray<{ seconds: number; p10: number; p90: number }>, actual: readonly number[]): Accuracy {
+  const errors = actual.map((value, i) => Math.abs(answers[i]!.seconds - value) / value);
+  const factor = actual.map((value, i) => Math.max(answers[i]!.seconds / value, value / answers[i]!.seconds));
+  const inside = actual.filter((value, i) => value >= answers[i]!.p10 && value <= answers[i]!.p90).length;
+  return {
+    runs: actual.length,
+    medianApe: quantile(errors, 0.5),
+    p90Ape: quantile(errors, 0.9),
+    offBy2x: factor.filter((f) => f >= 2).length / actual.length,
+    coverage: inside / actual.length,
+  };
+}
+
+/** Whether an accuracy meets every target. */
+export function meetsTargets(accuracy: Accuracy): boolean {
+  return (
+    accuracy.medianApe <= TARGETS.medianApe &&
+    accuracy.p90Ape <= TARGETS.p90Ape &&
+    accuracy.offBy2x <= TARGETS.offBy2x &&
+    accuracy.coverage >= TARGETS.coverage[0] &&
+    accuracy.coverage <= TARGETS.coverage[1]
+  );
+}
+
 export interface PredictorBenchResult {
   taskTypes: TaskTypeFigures[];
+  /** All held-out runs together. */
+  overall: { predictor: Accuracy; baseline: Accuracy };
+  /** The same runs, evaluated on the CPU seconds each used instead of its wall-clock seconds. */
+  cpuClock: { taskTypes: TaskTypeFigures[]; overall: { predictor: Accuracy; baseline: Accuracy } };
+  /** The machine's 1-minute load average when the runs ended (wall-clock noise grows with it). */
+  loadAverage: number;
   /** Wall seconds spent running the workloads, and milliseconds fitting the predictor. */
   measureSeconds: number;
   fitMs: number;
@@ -71,14 +121,15 @@ function grid(): Job[] {
 const EPOCH = Date.UTC(2025, 0, 1);
 
 /** Runs one job as the worker would and times it; cpu from process.cpuUsage over the same span. */
-async function measure(job: Job, signal: AbortSignal): Promise<{ seconds: number; cpu: number }> {
+async function measure(job: Job, signal: AbortSignal): Promise<{ seconds: number; cpu: number; cpuSeconds: number }> {
   const workload = workloadFor(job.taskType);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   await workload(job.items, job.params, { attempt: 1, signal });
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
-  return { seconds, cpu: seconds > 0 ? (cpu.user + cpu.system) / 1e6 / seconds : 0 };
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+  return { seconds, cpu: seconds > 0 ? cpuSeconds / seconds : 0, cpuSeconds };
 }
 
 export async function benchPredictor(options: PredictorBenchOptions = {}): Promise<PredictorBenchResult> {
@@ -93,12 +144,14 @@ export async function benchPredictor(options: PredictorBenchOptions = {}): Promi
 
   const samples: TrainingSample[] = [];
   const paramsById = new Map<string, Record<string, unknown>>();
+  const cpuSecondsById = new Map<string, number>();
   const measureStarted = performance.now();
   for (let round = 0; round < rounds; round++) {
     // A fresh order per round, so drift (thermal, GC) does not line up with the sizes.
     for (const job of seededShuffle(jobs, seed + round)) {
-      const { seconds, cpu } = await measure(job, signal);
+      const { seconds, cpu, cpuSeconds } = await measure(job, signal);
       const index = samples.length;
+      cpuSecondsById.set(`${job.taskType}-${index}`, cpuSeconds);
       paramsById.set(`${job.taskType}-${index}`, job.params);
       samples.push(
         sampleFrom({
@@ -117,7 +170,21 @@ export async function benchPredictor(options: PredictorBenchOptions = {}): Promi
   }
   const measureSeconds = (performance.now() - measureStarted) / 1000;
 
-  // Per taskType, a seeded shuffle: the first share held out, the rest trained on.
+  const wall = evaluate(samples, paramsById, holdOut, seed);
+  // The same runs timed by the CPU time they used: what the work costs, without the waits for a
+  // CPU that a loaded machine adds to the wall clock.
+  const cpuSamples = samples.map((sample) => ({ ...sample, executionSeconds: Number(Math.max(1e-6, cpuSecondsById.get(sample.id)!).toFixed(6)) }));
+  const cpuClock = evaluate(cpuSamples, paramsById, holdOut, seed);
+  const { taskTypes, overall, fitMs } = wall;
+  const minRatio = Math.min(...taskTypes.map((t) => t.ratio));
+  return { taskTypes, overall, cpuClock: { taskTypes: cpuClock.taskTypes, overall: cpuClock.overall }, loadAverage: loadavg()[0]!, measureSeconds, fitMs, minRatio, atLeast3x: minRatio >= 3 };
+}
+
+/**
+ * Per taskType, a seeded shuffle of its runs: the first share held out, the rest trained on; the
+ * predictor and the baseline answer the held-out runs.
+ */
+function evaluate(samples: readonly TrainingSample[], paramsById: ReadonlyMap<string, Record<string, unknown>>, holdOut: number, seed: number): { taskTypes: TaskTypeFigures[]; overall: { predictor: Accuracy; baseline: Accuracy }; fitMs: number } {
   const train: TrainingSample[] = [];
   const test: TrainingSample[] = [];
   for (const taskType of ['map', 'matmul']) {
@@ -135,6 +202,7 @@ export async function benchPredictor(options: PredictorBenchOptions = {}): Promi
   const summary = predictor.summary();
   const fitMs = performance.now() - fitStarted;
 
+  const answered: Array<{ predictor: { seconds: number; p10: number; p90: number }; baseline: { seconds: number; p10: number; p90: number }; actual: number }> = [];
   const taskTypes = summary.map((entry): TaskTypeFigures => {
     const trained = train.filter((s) => s.taskType === entry.taskType);
     const heldOut = test.filter((s) => s.taskType === entry.taskType);
@@ -143,6 +211,11 @@ export async function benchPredictor(options: PredictorBenchOptions = {}): Promi
     const sources: Partial<Record<PredictionSource, number>> = {};
     for (const p of predictions) sources[p.source] = (sources[p.source] ?? 0) + 1;
     const baseline = mean(trained.map((s) => s.executionSeconds));
+    const trainedSeconds = trained.map((s) => s.executionSeconds);
+    const baselineBand = { p10: quantile(trainedSeconds, 0.1), p90: quantile(trainedSeconds, 0.9) };
+    const predictorAnswers = predictions.map((p) => ({ seconds: p.executionSeconds, p10: p.interval?.p10 ?? p.executionSeconds, p90: p.interval?.p90 ?? p.executionSeconds }));
+    const baselineAnswers = actual.map(() => ({ seconds: baseline, ...baselineBand }));
+    answered.push(...predictorAnswers.map((answer, i) => ({ predictor: answer, baseline: baselineAnswers[i]!, actual: actual[i]! })));
     const predictorMape = mape(
       predictions.map((p) => p.executionSeconds),
       actual,
@@ -160,6 +233,8 @@ export async function benchPredictor(options: PredictorBenchOptions = {}): Promi
       model: entry.model,
       crossValidatedMape: entry.heldOutMape,
       candidates: entry.candidates ?? [],
+      predictor: accuracyOf(predictorAnswers, actual),
+      baseline: accuracyOf(baselineAnswers, actual),
       predictorMape,
       baselineMape,
       ratio: baselineMape / predictorMape,
@@ -168,12 +243,15 @@ export async function benchPredictor(options: PredictorBenchOptions = {}): Promi
       maxSeconds: Math.max(...all),
     };
   });
-  const minRatio = Math.min(...taskTypes.map((t) => t.ratio));
-  return { taskTypes, measureSeconds, fitMs, minRatio, atLeast3x: minRatio >= 3 };
+  const actual = answered.map((a) => a.actual);
+  const overall = { predictor: accuracyOf(answered.map((a) => a.predictor), actual), baseline: accuracyOf(answered.map((a) => a.baseline), actual) };
+  return { taskTypes, overall, fitMs };
 }
 
 const fixed = (value: number, digits = 1) => value.toFixed(digits);
 const percent = (value: number) => `${(value * 100).toFixed(1)}%`;
+const accuracyWords = (a: Accuracy) =>
+  `median APE ${percent(a.medianApe)}, p90 APE ${percent(a.p90Ape)}, off by ≥ 2× ${percent(a.offBy2x)}, P10–P90 covers ${percent(a.coverage)}`;
 
 export const predictorBenchTitle = `predictor on real runs, in process: matmul n ∈ {${MATMUL_SIZES.join(', ')}} × repeat ∈ {${MATMUL_REPEATS.join(', ')}}, map items ∈ {${MAP_ITEMS.join(', ')}} × op ∈ {${MAP_OPS.join(', ')}}; 30% of each taskType's runs held out`;
 
@@ -188,8 +266,20 @@ export function predictorBenchLines(result: PredictorBenchResult): string[] {
     lines.push(
       `  ${figures.taskType}: ${figures.runs} runs of ${fixed(figures.minSeconds * 1000, 3)}–${fixed(figures.maxSeconds * 1000, 1)} ms, ${figures.trained} trained on, ${figures.heldOut} held out; chosen model ${figures.model ?? 'none'} (cross-validated MAPE: ${candidates})`,
       `    held-out MAPE: predictor ${percent(figures.predictorMape)} (${answered}), mean baseline ${percent(figures.baselineMape)}; ratio baseline/predictor ${fixed(figures.ratio)}×`,
+      `    predictor: ${accuracyWords(figures.predictor)}`,
+      `    baseline (taskType mean, P10–P90 of its training runs): ${accuracyWords(figures.baseline)}`,
     );
   }
+  const overallLines = (label: string, overall: PredictorBenchResult['overall']) => [
+    `  ${label}, all ${overall.predictor.runs} held-out runs: predictor ${accuracyWords(overall.predictor)}; meets the targets: ${meetsTargets(overall.predictor) ? 'yes' : 'NO'}`,
+    `    baseline (taskType mean; P10–P90 of its training runs): ${accuracyWords(overall.baseline)}`,
+  ];
+  lines.push(
+    `  targets: median APE ≤ ${percent(TARGETS.medianApe)}, p90 APE ≤ ${percent(TARGETS.p90Ape)}, off by ≥ 2× ≤ ${percent(TARGETS.offBy2x)}, P10–P90 covering ${percent(TARGETS.coverage[0])}–${percent(TARGETS.coverage[1])}; load average ${fixed(result.loadAverage, 2)}`,
+    ...overallLines('wall-clock seconds (as the worker reports them)', result.overall),
+    ...overallLines('CPU seconds (the same runs, without the waits for a CPU)', result.cpuClock.overall),
+  );
+  for (const figures of result.cpuClock.taskTypes) lines.push(`    CPU seconds, ${figures.taskType}: predictor ${accuracyWords(figures.predictor)}`);
   lines.push(
     `  predictor at least 3× better than the baseline on every taskType: ${result.atLeast3x ? 'yes' : 'NO'} (smallest ratio ${fixed(result.minRatio)}×); ${fixed(result.measureSeconds)} s measuring, ${fixed(result.fitMs, 0)} ms fitting`,
   );

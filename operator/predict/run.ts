@@ -1,10 +1,11 @@
 // The core of `npm run predict` (and `kubectl drm predict`): reads the options, asks the
 // predictor trained on the stored data the operator reads, and prints its answer.
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { parseArgs } from 'node:util';
+import { recommendWorkerTypes, type PoolOffer } from '../core/optimize/index.js';
 import { Predictor } from '../core/predict/index.js';
 import { createLogger } from '../runtime/logger.js';
-import { parseParamAssignments, predictionView } from './format.js';
+import { parseParamAssignments, poolOffersFrom, predictionReport, predictionRows } from './format.js';
 import { TrainingStore } from './store.js';
 
 export function predictHelp(name = 'drm-predict'): string {
@@ -18,7 +19,10 @@ Options:
   --gpu-product NAME   a GPU product, with --hardware gpu
   --namespace NS       where the training ConfigMaps are (default: $DRM_NAMESPACE or default)
   --kubeconfig PATH    kubeconfig (default: $KUBECONFIG, ~/.kube/config, then in-cluster)
-  --json               one JSON object: executionSeconds, cpu, memory, gpu, hardware, source, confidence
+  --json               one JSON object: executionSeconds, interval {p10, p90} (seconds at the 10th
+                       and 90th percentile), cpu, memory, gpu, hardware, source, confidence,
+                       itemsPerSecond (with --input-size), throughput (items/s per hardware, from
+                       the runs), recommendation (the worker type and the cheapest WorkerPool)
   -h, --help           this text
 `;
 }
@@ -100,27 +104,28 @@ async function predict(argv: string[], io: PredictIo, name: string | undefined):
     io.stderr(`cannot read the training data in namespace ${values.namespace}: ${(error as Error).message}\n`);
     return 1;
   }
-  const prediction = new Predictor(store.samples()).predict({
+  const predictor = new Predictor(store.samples());
+  const prediction = predictor.predict({
     taskType,
     params,
     ...(inputSize !== undefined ? { inputSize } : {}),
     hardware: { type: values.hardware as 'cpu' | 'gpu' | 'any', ...(values['gpu-product'] ? { gpuProduct: values['gpu-product'] } : {}) },
   });
-  const view = predictionView(prediction);
+  // The pools a recommendation may name; without them (no access, say) it names the worker type only.
+  let pools: PoolOffer[] | undefined;
+  try {
+    const list = (await kubeConfig.makeApiClient(CustomObjectsApi).listClusterCustomObject({ group: 'drm.dtf.io', version: 'v1alpha1', plural: 'workerpools' })) as { items?: unknown[] };
+    pools = poolOffersFrom(list.items ?? []);
+  } catch {
+    pools = undefined;
+  }
+  const [recommendation] = recommendWorkerTypes([{ taskType, prediction }], pools);
+  const report = predictionReport(prediction, predictor.throughput(taskType), recommendation);
   if (values.json) {
-    io.stdout(`${JSON.stringify(view)}\n`);
+    io.stdout(`${JSON.stringify(report)}\n`);
   } else {
-    const rows: Array<[string, string]> = [
-      ['executionSeconds', String(view.executionSeconds)],
-      ['cpu', view.cpu],
-      ['memory', view.memory],
-      ['gpu', String(view.gpu)],
-      ['hardware', `${view.hardware}${prediction.gpuProduct ? ` (${prediction.gpuProduct})` : ''}`],
-      ['source', view.source],
-      ['confidence', String(view.confidence)],
-    ];
     let text = `${taskType}${Object.keys(params).length ? ` ${JSON.stringify(params)}` : ''}, from ${store.samples().length} stored samples:\n`;
-    for (const [row, value] of rows) text += `  ${row.padEnd(17)}${value}\n`;
+    for (const [row, value] of predictionRows(report, prediction.gpuProduct)) text += `  ${row.padEnd(17)}${value}\n`;
     io.stdout(text);
   }
   return 0;

@@ -1,6 +1,6 @@
 // The predictor core: learns execution seconds, cpu and memory from finished runs and answers
 // with the tier it used and a confidence (pure: plain data in, plain data out).
-export type { HardwareClass, Prediction, PredictionQuery, PredictionSource, TrainingSample } from './types.js';
+export type { HardwareClass, Prediction, PredictionQuery, PredictionSource, Throughput, TrainingSample } from './types.js';
 export {
   FeatureSpace,
   MAX_FEATURES,

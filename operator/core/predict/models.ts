@@ -225,8 +225,18 @@ export interface ModelSelection {
   baselineMape: number;
   /** The chosen candidate's held-out relative errors, one per sample (for margins). */
   relativeErrors: number[];
+  /**
+   * Actual over held-out predicted, one per sample: the spread of the truth around an answer
+   * (for prediction intervals). Undefined when the chosen candidate has no held-out predictions.
+   */
+  heldOutRatios?: number[];
   candidates: CandidateScore[];
   folds: number;
+}
+
+/** actual ÷ predicted per pair, for predictions > 0 (others left out). */
+function ratios(predicted: readonly number[], actual: readonly number[]): number[] {
+  return actual.flatMap((value, i) => (predicted[i]! > 0 && Number.isFinite(predicted[i]!) ? [value / predicted[i]!] : []));
 }
 
 /**
@@ -280,6 +290,7 @@ export function selectModel(data: readonly Labelled[], options: ModelOptions = {
       heldOutMape: candidate.mape,
       baselineMape,
       relativeErrors: relativeErrors(heldOut.get(candidate.name)!, actual),
+      heldOutRatios: ratios(heldOut.get(candidate.name)!, actual),
       candidates,
       folds,
     };

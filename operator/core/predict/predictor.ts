@@ -28,7 +28,7 @@ import { FeatureSpace, compareStrings, flattenParams, hardwareKeyOf, type Labell
 import { selectModel, type CandidateScore, type ModelName, type ModelOptions, type ModelSelection } from './models.js';
 import { clamp, median, quantile } from './stats.js';
 import { compareSamples, dedupeById } from './storage.js';
-import type { HardwareClass, Prediction, PredictionQuery, PredictionSource, TrainingSample } from './types.js';
+import type { HardwareClass, Prediction, PredictionQuery, PredictionSource, Throughput, TrainingSample } from './types.js';
 
 export interface PredictorOptions extends ModelOptions {
   /** Successful runs of a taskType before a model may answer. Default 12. */
@@ -107,6 +107,8 @@ interface TaskTypeData {
   trusted: boolean;
   speeds?: Map<string, number> | undefined;
   resources: Map<ResourceMetric, ResourceData>;
+  /** The statistics tier's leave-one-out ratios (actual ÷ answer), computed on first use. */
+  statisticsRatios?: number[] | undefined;
 }
 
 type ResourceMetric = 'cpuCoresUsed' | 'memoryBytesUsed';
@@ -122,7 +124,15 @@ interface SecondsEstimate {
   seconds: number;
   source: PredictionSource;
   confidence: number;
+  interval: { p10: number; p90: number };
 }
+
+/** Ratios (actual ÷ answer) standing for a tier's errors; fewer than this and the band is a guess. */
+const MIN_INTERVAL_RATIOS = 5;
+/** The band when a tier's errors are unknown: a factor of 2 (few runs) or 4 (built-in defaults) either way. */
+const GUESS_FACTOR = { statistics: 2, default: 4 } as const;
+/** Runs per taskType whose leave-one-out errors stand for the statistics tier (the newest). */
+const STATISTICS_INTERVAL_RUNS = 200;
 
 export class Predictor {
   private readonly options: typeof DEFAULT_OPTIONS & ModelOptions;
@@ -162,8 +172,11 @@ export class Predictor {
     const defaults = defaultsFor(query.taskType, params);
     const resources = data && observation ? this.resourcesOn(data, observation) : undefined;
     const margin = resources?.margin ?? this.options.defaultMargin;
+    const executionSeconds = estimate?.seconds ?? Math.max(this.options.floor, defaults.executionSeconds);
+    const interval = estimate?.interval ?? { p10: executionSeconds / GUESS_FACTOR.default, p90: executionSeconds * GUESS_FACTOR.default };
+    const items = query.inputSize !== undefined && Number.isFinite(query.inputSize) && query.inputSize > 0 ? query.inputSize : undefined;
     return {
-      executionSeconds: estimate?.seconds ?? Math.max(this.options.floor, defaults.executionSeconds),
+      executionSeconds,
       cpu: resources?.cpu !== undefined ? roundCpu(resources.cpu * (1 + margin)) : defaults.cpu,
       memoryBytes: resources?.memoryBytes !== undefined ? roundMemory(resources.memoryBytes * (1 + margin)) : defaults.memoryBytes,
       gpu: hardware.type === 'gpu' ? 1 : 0,
@@ -172,7 +185,29 @@ export class Predictor {
       source: estimate?.source ?? 'default',
       confidence: estimate?.confidence ?? DEFAULT_CONFIDENCE,
       margin,
+      interval,
+      ...(items !== undefined && executionSeconds > 0 ? { itemsPerSecond: items / executionSeconds } : {}),
     };
+  }
+
+  /**
+   * Items per second a taskType processed, per hardware key (sorted): the median over its
+   * successful runs with items of inputSize ÷ executionSeconds. Empty when no run had items.
+   */
+  throughput(taskType: string): Throughput[] {
+    const runs = (this.byTaskType.get(taskType) ?? []).filter((run) => run.inputSize > 0 && run.executionSeconds > 0);
+    const byHardware = new Map<string, number[]>();
+    for (const run of runs) {
+      const key = hardwareKeyOf(run.hardware);
+      const rates = byHardware.get(key);
+      const rate = run.inputSize / run.executionSeconds;
+      if (rates) rates.push(rate);
+      else byHardware.set(key, [rate]);
+    }
+    return [...byHardware.keys()].sort(compareStrings).map((hardware) => {
+      const rates = byHardware.get(hardware)!;
+      return { hardware, itemsPerSecond: median(rates), runs: rates.length };
+    });
   }
 
   /**
@@ -278,7 +313,9 @@ export class Predictor {
     const seen = data.hardware.has(observation.hardware);
     if (seen && data.trusted && data.selection) {
       const confidence = Math.min(MAX_MODEL_CONFIDENCE, 1 / (1 + data.selection.heldOutMape)) * penalty;
-      return { seconds: data.selection.model.predict(observation), source: 'model', confidence };
+      const seconds = data.selection.model.predict(observation);
+      // The model's cross-validated errors: how far the truth fell from answers on runs it did not see.
+      return { seconds, source: 'model', confidence, interval: band(seconds, data.selection.heldOutRatios ?? [], GUESS_FACTOR.statistics) };
     }
     const pool = seen ? data.observations.filter((o) => o.hardware === observation.hardware) : data.observations;
     const near = this.nearest(data, pool, observation);
@@ -287,7 +324,25 @@ export class Predictor {
     const middle = median(values);
     const spread = (quantile(values, 0.9) - quantile(values, 0.1)) / middle;
     const confidence = Math.min(MAX_STATISTICS_CONFIDENCE, near.length / (near.length + 2) / (1 + spread)) * penalty * (seen ? 1 : 0.5);
-    return { seconds: middle, source: 'statistics', confidence };
+    data.statisticsRatios ??= this.leaveOneOutRatios(data);
+    return { seconds: middle, source: 'statistics', confidence, interval: band(middle, data.statisticsRatios, GUESS_FACTOR.statistics) };
+  }
+
+  /**
+   * The statistics tier's errors: each of the newest runs answered from the others (its nearest
+   * runs on the same hardware, itself left out), as actual ÷ answer.
+   */
+  private leaveOneOutRatios(data: TaskTypeData): number[] {
+    const from = Math.max(0, data.observations.length - STATISTICS_INTERVAL_RUNS);
+    const ratios: number[] = [];
+    for (let i = from; i < data.observations.length; i++) {
+      const observation = data.observations[i]!;
+      const others = data.observations.filter((o, j) => j !== i && o.hardware === observation.hardware);
+      if (others.length === 0) continue;
+      const answer = median(this.nearest(data, others, observation).map((o) => o.y));
+      if (answer > 0) ratios.push(observation.y / answer);
+    }
+    return ratios;
   }
 
   /** The `neighbours` runs of the pool nearest the observation (log-feature distance; ties: older first). */
@@ -411,6 +466,18 @@ export class Predictor {
     const fastest = Math.min(...seconds.values());
     return new Map([...seconds].map(([key, value]) => [key, Number.isFinite(value) && value > 0 ? fastest / value : 0]));
   }
+}
+
+/**
+ * The P10–P90 band around an answer from the ratios (actual ÷ answer) the tier showed on runs it
+ * did not see; with fewer than MIN_INTERVAL_RATIOS of them, a factor of `guess` either way.
+ */
+function band(seconds: number, ratios: readonly number[], guess: number): { p10: number; p90: number } {
+  const usable = ratios.filter((ratio) => Number.isFinite(ratio) && ratio > 0);
+  if (usable.length < MIN_INTERVAL_RATIOS) return { p10: seconds / guess, p90: seconds * guess };
+  const low = quantile(usable, 0.1);
+  const high = quantile(usable, 0.9);
+  return { p10: seconds * Math.min(low, high), p90: seconds * Math.max(low, high) };
 }
 
 function validSample(sample: TrainingSample): boolean {

@@ -46,4 +46,20 @@ export interface Prediction {
   confidence: number;
   /** Relative margin added to the predicted use for requests (from the observed error), e.g. 0.25. */
   margin: number;
+  /**
+   * Where the execution time should fall 8 times in 10: seconds at the 10th and 90th percentile,
+   * from the errors the answering tier showed on runs it did not see (see predictor.ts).
+   */
+  interval?: { p10: number; p90: number };
+  /** Items per second the answer implies (inputSize ÷ executionSeconds), when the query has items. */
+  itemsPerSecond?: number;
+}
+
+/** Items per second a taskType processed on one kind of hardware, from its successful runs. */
+export interface Throughput {
+  /** Hardware key: the GPU product, else the class (cpu, gpu). */
+  hardware: string;
+  /** Median of inputSize ÷ executionSeconds over the runs with items, and how many runs. */
+  itemsPerSecond: number;
+  runs: number;
 }

@@ -22,7 +22,7 @@ function expectWellFormed(prediction: Prediction): void {
 describe('tiers', () => {
   test('no data: the built-in defaults, labelled default, with a low confidence', () => {
     const prediction = new Predictor([]).predict({ taskType: 'custom' });
-    expect(prediction).toEqual({ executionSeconds: 60, cpu: 1, memoryBytes: 512 * MI, gpu: 0, hardware: 'cpu', source: 'default', confidence: 0.1, margin: 0.25 });
+    expect(prediction).toEqual({ executionSeconds: 60, cpu: 1, memoryBytes: 512 * MI, gpu: 0, hardware: 'cpu', source: 'default', confidence: 0.1, margin: 0.25, interval: { p10: 15, p90: 240 } });
     expect(new Predictor([]).predict({ taskType: 'sleep', params: { seconds: 30 } }).executionSeconds).toBe(30);
   });
 
