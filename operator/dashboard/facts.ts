@@ -28,19 +28,26 @@ function millisOf(value: unknown): number {
   return value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : Number.NaN;
 }
 
+/**
+ * The cache holds what the API server accepted, which for an object stored before a field became
+ * required (or defaulted) can lack it: every spec field is read as possibly absent.
+ */
+type StoredSpec<T> = { [K in keyof T]?: T[K] | undefined };
+
 export function poolFacts(pool: WorkerPool): PoolFacts {
   const status = pool.status;
+  const spec: StoredSpec<WorkerPool['spec']> = pool.spec ?? {};
   return {
     name: pool.metadata.name!,
-    provider: status?.provider ?? providerOf(pool.spec.provider) ?? 'unknown',
-    hardware: pool.spec.hardware.type,
-    minNodes: pool.spec.minNodes,
-    maxNodes: pool.spec.maxNodes,
+    provider: status?.provider ?? (spec.provider ? providerOf(spec.provider) : undefined) ?? 'unknown',
+    hardware: spec.hardware?.type ?? 'unknown',
+    minNodes: spec.minNodes ?? 0,
+    maxNodes: spec.maxNodes ?? 0,
     nodes: status?.nodes ?? 0,
     readyNodes: status?.readyNodes ?? 0,
     ...(status?.desiredNodes !== undefined ? { desiredNodes: status.desiredNodes } : {}),
     costPerHour: status?.costPerHour ?? 0,
-    ...(pool.spec.costPerNodeHour !== undefined ? { costPerNodeHour: pool.spec.costPerNodeHour } : {}),
+    ...(spec.costPerNodeHour !== undefined ? { costPerNodeHour: spec.costPerNodeHour } : {}),
     decisions: (status?.decisions ?? []).map((decision) => ({
       action: decision.action,
       ...(decision.count !== undefined ? { count: decision.count } : {}),
@@ -59,7 +66,7 @@ export function taskFacts(task: OrchestratedTask): TaskFacts {
   return {
     namespace: task.metadata.namespace ?? '',
     name: task.metadata.name ?? '',
-    strategy: task.spec.strategy,
+    strategy: (task.spec as StoredSpec<OrchestratedTask['spec']> | undefined)?.strategy ?? 'unknown',
     phase: task.status?.phase ?? 'Pending',
     total: counts?.total ?? 0,
     completed: counts?.completed ?? 0,
@@ -83,9 +90,9 @@ export function usageFacts(subtask: Subtask): UsageFacts | undefined {
   const seconds = metrics?.executionSeconds ?? (Number.isFinite(span) && span >= 0 ? span : undefined);
   return {
     ...(subtask.status.workerPool ? { pool: subtask.status.workerPool } : {}),
-    taskType: subtask.spec.taskType,
-    requestedCpuCores: quantityOr(parseQuantity, subtask.spec.resources?.cpu, 0),
-    requestedMemoryBytes: quantityOr(parseQuantity, subtask.spec.resources?.memory, 0),
+    taskType: subtask.spec?.taskType ?? 'unknown',
+    requestedCpuCores: quantityOr(parseQuantity, subtask.spec?.resources?.cpu, 0),
+    requestedMemoryBytes: quantityOr(parseQuantity, subtask.spec?.resources?.memory, 0),
     ...(seconds !== undefined ? { executionSeconds: seconds } : {}),
     ...(metrics?.cpuCoresUsed !== undefined ? { cpuCoresUsed: metrics.cpuCoresUsed } : {}),
     ...(metrics?.memoryBytesUsed !== undefined ? { memoryBytesUsed: metrics.memoryBytesUsed } : {}),

@@ -1,7 +1,8 @@
 // Serves the dashboard under /dashboard/ on the operator's health port: the page, its script and
 // style, the current snapshot as JSON, and a Server-Sent Events stream that pushes a snapshot
 // every interval to each open page. One timer serves every client: a snapshot is built once per
-// tick, whatever the number of viewers, and only while someone watches.
+// tick, whatever the number of viewers, and only while someone watches. A viewer that does not
+// keep up has ticks skipped (nothing more is buffered for it) and, far behind, is disconnected.
 import { readFileSync } from 'node:fs';
 import type http from 'node:http';
 import type { DashboardSnapshot } from '../core/dashboard/snapshot.js';
@@ -14,9 +15,22 @@ export interface DashboardServerOptions {
   maxClients: number;
   /** A comment line keeps idle proxies from closing the stream. */
   keepAliveMs: number;
+  /**
+   * Ticks in a row a stream may skip because it has not taken the last snapshot yet; one more
+   * and it is closed (the browser reconnects by itself and starts from the current snapshot).
+   */
+  maxSkippedTicks: number;
 }
 
-export const DEFAULT_DASHBOARD_OPTIONS: DashboardServerOptions = { intervalMs: 2_000, maxClients: 32, keepAliveMs: 15_000 };
+export const DEFAULT_DASHBOARD_OPTIONS: DashboardServerOptions = { intervalMs: 2_000, maxClients: 32, keepAliveMs: 15_000, maxSkippedTicks: 15 };
+
+/** One open event stream and how far behind it is. */
+interface Client {
+  response: http.ServerResponse;
+  /** Its socket buffer is full: nothing is written until it drains. */
+  blocked: boolean;
+  skipped: number;
+}
 
 interface Asset {
   type: string;
@@ -39,16 +53,19 @@ function loadAssets(): Map<string, Asset> {
 
 export class DashboardServer {
   private readonly assets = loadAssets();
-  private readonly clients = new Set<http.ServerResponse>();
+  private readonly clients = new Set<Client>();
   private timer: NodeJS.Timeout | undefined;
   private keepAlive: NodeJS.Timeout | undefined;
   private sequence = 0;
+  private readonly options: DashboardServerOptions;
 
   constructor(
     private readonly snapshot: () => DashboardSnapshot,
     private readonly log: Logger,
-    private readonly options: DashboardServerOptions = DEFAULT_DASHBOARD_OPTIONS,
-  ) {}
+    options: Partial<DashboardServerOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_DASHBOARD_OPTIONS, ...options };
+  }
 
   /** Answers a request under /dashboard; returns false for any other path. */
   handle(request: http.IncomingMessage, response: http.ServerResponse): boolean {
@@ -64,7 +81,13 @@ export class DashboardServer {
       response.end();
       return true;
     }
-    if (path === '/dashboard/api/snapshot') return this.sendJson(response, 200, this.snapshot());
+    if (path === '/dashboard/api/snapshot') {
+      const data = this.serialize();
+      if (data === undefined) return this.sendJson(response, 500, { error: 'the snapshot could not be built; see the operator log' });
+      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache' });
+      response.end(data);
+      return true;
+    }
     if (path === '/dashboard/events') return this.openStream(request, response);
     const asset = this.assets.get(path === '/dashboard/' ? 'index.html' : path.slice('/dashboard/'.length));
     if (!asset) return this.sendJson(response, 404, { error: `no such dashboard file: ${path}` });
@@ -86,7 +109,7 @@ export class DashboardServer {
 
   stop(): void {
     this.stopTimers();
-    for (const client of this.clients) client.end();
+    for (const client of this.clients) client.response.end();
     this.clients.clear();
   }
 
@@ -105,13 +128,18 @@ export class DashboardServer {
     response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     // The browser reconnects by itself after this many milliseconds if the stream breaks.
     response.write(`retry: ${Math.max(1000, this.options.intervalMs)}\n\n`);
-    this.clients.add(response);
+    const client: Client = { response, blocked: false, skipped: 0 };
+    this.clients.add(client);
     request.on('close', () => {
-      this.clients.delete(response);
+      this.clients.delete(client);
       if (this.clients.size === 0) this.stopTimers();
     });
+    response.on('drain', () => {
+      client.blocked = false;
+      client.skipped = 0;
+    });
     // A new page gets the current state at once, not after the next tick.
-    this.write(response, this.sequence, this.serialize());
+    this.write(client, this.sequence, this.serialize());
     this.startTimers();
     return true;
   }
@@ -126,9 +154,27 @@ export class DashboardServer {
     }
   }
 
-  private write(client: http.ServerResponse, id: number, data: string | undefined): void {
-    if (data === undefined || client.writableEnded) return;
-    client.write(`id: ${id}\nevent: snapshot\ndata: ${data}\n\n`);
+  private write(client: Client, id: number, data: string | undefined): void {
+    if (data === undefined) return;
+    this.send(client, `id: ${id}\nevent: snapshot\ndata: ${data}\n\n`);
+  }
+
+  /** Writes unless the client has not taken the last write yet; closes it when it is far behind. */
+  private send(client: Client, text: string): void {
+    const { response } = client;
+    if (response.writableEnded || response.destroyed) return;
+    if (client.blocked) {
+      client.skipped++;
+      if (client.skipped > this.options.maxSkippedTicks) {
+        this.log.info({ skipped: client.skipped }, 'dashboard stream closed: the viewer does not keep up');
+        this.clients.delete(client);
+        response.destroy();
+        if (this.clients.size === 0) this.stopTimers();
+      }
+      return;
+    }
+    // false: the socket buffer is above its high-water mark; write nothing more until 'drain'.
+    if (!response.write(text)) client.blocked = true;
   }
 
   private startTimers(): void {
@@ -138,7 +184,8 @@ export class DashboardServer {
       for (const client of this.clients) this.write(client, this.sequence, data);
     }, this.options.intervalMs);
     this.keepAlive ??= setInterval(() => {
-      for (const client of this.clients) if (!client.writableEnded) client.write(': keep-alive\n\n');
+      // A blocked stream needs no keep-alive (bytes are still in flight) and must not count a skip.
+      for (const client of this.clients) if (!client.blocked && !client.response.writableEnded) client.response.write(': keep-alive\n\n');
     }, this.options.keepAliveMs);
     this.timer.unref();
     this.keepAlive.unref();

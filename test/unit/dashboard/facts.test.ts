@@ -1,6 +1,7 @@
 // From the operator's objects to the dashboard's facts, and the simulation knobs kwok reads.
 import { describe, expect, test } from '@jest/globals';
-import { orchestratedTaskSchema, subtaskSchema, workerPoolSchema } from '../../../operator/api/index.js';
+import { orchestratedTaskSchema, subtaskSchema, workerPoolSchema, type WorkerPool } from '../../../operator/api/index.js';
+import { dashboardSnapshot } from '../../../operator/core/dashboard/snapshot.js';
 import { DashboardHistory } from '../../../operator/core/dashboard/history.js';
 import { PlacementLedger } from '../../../operator/core/placement/ledger.js';
 import { gatherFacts, poolFacts, taskFacts, usageFacts } from '../../../operator/dashboard/facts.js';
@@ -100,5 +101,21 @@ describe('gatherFacts', () => {
     expect(facts.usage).toHaveLength(1);
     expect(history.samples()).toEqual([{ t: 0, pools: { gpu: { nodes: 1, readyNodes: 1, costPerHour: 2 } }, costPerHour: 2, spentUsd: 0 }]);
     expect(gatherFacts({ ledger, pools: () => [pool], tasks: () => [], subtasks: () => [], history }, new Date(1_800_000)).spentUsd).toBeCloseTo(1, 10);
+  });
+});
+
+describe('objects stored before a field was required', () => {
+  // The API server keeps serving an object written under an older schema as it was stored; the
+  // cache holds it unvalidated, so the page must be built from it all the same.
+  test('a WorkerPool without spec.hardware or spec.scaling still gives a snapshot', () => {
+    const { hardware: _hardware, scaling: _scaling, ...spec } = workerPoolSchema.parse(workerPool('old', 'kwok')).spec;
+    const stored = { apiVersion: 'drm.dtf.io/v1alpha1', kind: 'WorkerPool', metadata: { name: 'old' }, spec } as unknown as WorkerPool;
+    const bare = { apiVersion: 'drm.dtf.io/v1alpha1', kind: 'WorkerPool', metadata: { name: 'bare' }, spec: {} } as unknown as WorkerPool;
+    expect(poolFacts(stored)).toMatchObject({ name: 'old', provider: 'kwok', hardware: 'unknown' });
+    expect(poolFacts(bare)).toMatchObject({ name: 'bare', provider: 'unknown', hardware: 'unknown', minNodes: 0, maxNodes: 0 });
+    const history = new DashboardHistory({ intervalMs: 1000, maxSamples: 10 });
+    const snapshot = dashboardSnapshot(gatherFacts({ ledger: new PlacementLedger(), pools: () => [stored, bare], tasks: () => [], subtasks: () => [], history }, new Date(0)));
+    expect(snapshot.pools.map((pool) => pool.name).sort()).toEqual(['bare', 'old']);
+    expect(() => JSON.stringify(snapshot)).not.toThrow();
   });
 });

@@ -1,7 +1,7 @@
 // The dashboard's HTTP side on a real loopback server: files, headers, and the event stream.
 import { afterEach, describe, expect, test } from '@jest/globals';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import type { DashboardSnapshot } from '../../../operator/core/dashboard/snapshot.js';
 import { DashboardServer, type DashboardServerOptions } from '../../../operator/dashboard/server.js';
 import { createLogger } from '../../../operator/runtime/logger.js';
@@ -102,6 +102,19 @@ describe('DashboardServer: files', () => {
     expect(response.headers.get('allow')).toBe('GET, HEAD');
   });
 
+  test('/dashboard/api/snapshot answers 500 when the snapshot cannot be built, and the server stays up', async () => {
+    let fail = true;
+    const { base } = await serve(() => {
+      if (fail) throw new TypeError("Cannot read properties of undefined (reading 'type')");
+      return snapshotNumbered(2);
+    });
+    const failed = await fetch(`${base}/dashboard/api/snapshot`);
+    expect(failed.status).toBe(500);
+    expect(((await failed.json()) as { error: string }).error).toContain('operator log');
+    fail = false;
+    expect(((await (await fetch(`${base}/dashboard/api/snapshot`)).json()) as DashboardSnapshot).totals.nodes).toBe(2);
+  });
+
   test('/dashboard/api/snapshot answers the current snapshot as JSON', async () => {
     let n = 1;
     const { base } = await serve(() => snapshotNumbered(n));
@@ -168,5 +181,32 @@ describe('DashboardServer: event stream', () => {
     );
     const events = await readEvents(await fetch(`${base}/dashboard/events`), 2);
     expect(events.map((e) => (e.data as DashboardSnapshot).totals.nodes)).toEqual([1, 3]);
+  });
+
+  test('a viewer that never reads has ticks skipped, not buffered, and is closed once far behind', async () => {
+    // Each snapshot is about 256 KiB, so a few fill the socket buffers of a reader that reads nothing.
+    const big = { ...snapshotNumbered(1), tasks: [{ padding: 'x'.repeat(256 * 1024) }] } as unknown as DashboardSnapshot;
+    let built = 0;
+    const { base, dashboard } = await serve(() => (built++, big), { intervalMs: 5, maxSkippedTicks: 3 });
+    const { port } = new URL(base);
+    const socket = net.connect(Number(port), '127.0.0.1');
+    socket.pause();
+    socket.on('error', () => undefined);
+    socket.write('GET /dashboard/events HTTP/1.1\r\nHost: localhost\r\n\r\n');
+    // The paused socket never sees the close; the server's side says when the stream is gone.
+    while (dashboard.clientCount === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (dashboard.clientCount > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    socket.destroy();
+    // Without backpressure every tick would be queued for it until memory runs out; here the
+    // stream is dropped after a handful of skipped ticks.
+    expect(built).toBeLessThan(200);
+  });
+
+  test('a viewer that catches up gets snapshots again', async () => {
+    let n = 0;
+    const { base } = await serve(() => snapshotNumbered(++n), { intervalMs: 10, maxSkippedTicks: 1000 });
+    const response = await fetch(`${base}/dashboard/events`);
+    const events = await readEvents(response, 3);
+    expect(events).toHaveLength(3);
   });
 });
