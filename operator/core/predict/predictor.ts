@@ -14,6 +14,11 @@
 // (statistics tier, confidence halved); a query with params never seen in training (a new op,
 // say) keeps its tier with the confidence halved.
 //
+// Intervals: every answer carries P10–P90 seconds, the answer times the 10th and 90th percentile
+// of actual ÷ answered over runs the tier did not see: the model's cross-validated predictions,
+// or (statistics) each run answered from the others; a factor of 2 either way below
+// MIN_INTERVAL_RATIOS of them, and of 4 for the built-in defaults.
+//
 // cpu and memory: with minSamplesForModel runs that reported the resource, a log-linear or
 // polynomial model chosen by cross-validation as for the seconds (memory grows with matmul's n²),
 // when it beats the mean; otherwise the median use of the most similar runs. The request is the
