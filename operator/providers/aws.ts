@@ -240,6 +240,10 @@ function awsSpecOf(pool: WorkerPool): AwsSpec {
 export class AwsProvider implements NodeProvider {
   readonly name = 'aws' as const;
   readonly canScale = true;
+
+  credentialsRef(pool: WorkerPool): { name: string } | undefined {
+    return pool.spec.provider.aws?.credentialsSecretRef;
+  }
   private readonly clients = new Map<string, EC2Client>();
   private readonly now: () => Date;
 

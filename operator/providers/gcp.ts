@@ -201,6 +201,10 @@ const KEY_FIELDS: Record<string, readonly string[]> = {
 export class GcpProvider implements NodeProvider {
   readonly name = 'gcp' as const;
   readonly canScale = true;
+
+  credentialsRef(pool: WorkerPool): { name: string } | undefined {
+    return pool.spec.provider.gcp?.credentialsSecretRef;
+  }
   private readonly clients = new Map<string, Clients>();
   private readonly steps = new Map<string, Step>();
   private readonly maxAttempts: number;

@@ -5,7 +5,8 @@ import type { CoreV1Api, V1Node } from '@kubernetes/client-node';
 import type { WorkerPool } from '../api/workerpool.js';
 import { shortHash } from '../core/split/names.js';
 import { isAlreadyExists, isNotFound } from '../kube/client.js';
-import { ProviderError, type LaunchResult, type NodeProvider, type ProviderContext, type ProviderInstance } from './types.js';
+import { parseQuantity } from '../core/placement/quantity.js';
+import { ProviderError, type LaunchResult, type NodeProvider, type NodeShape, type ProviderContext, type ProviderInstance } from './types.js';
 
 export const POOL_LABEL = 'drm.dtf.io/pool';
 export const KWOK_ANNOTATION = 'kwok.x-k8s.io/node';
@@ -42,6 +43,7 @@ export function kwokNodeFor(pool: WorkerPool, name: string): V1Node {
 export class KwokProvider implements NodeProvider {
   readonly name = 'kwok' as const;
   readonly canScale = true;
+  readonly removesNodes = true;
   private readonly failuresInjected = new Map<string, number>();
 
   constructor(
@@ -79,6 +81,11 @@ export class KwokProvider implements NodeProvider {
     return { instances, notes: [] };
   }
 
+  nodeShape(pool: WorkerPool): NodeShape | undefined {
+    const node = pool.spec.provider.kwok?.node;
+    return node ? { cpu: parseQuantity(node.cpu), memoryBytes: parseQuantity(node.memory), gpu: node.gpu ?? pool.spec.hardware.gpuCount ?? 0 } : undefined;
+  }
+
   async terminate(_context: ProviderContext, ids: readonly string[]): Promise<void> {
     for (const name of ids) {
       try {
@@ -108,11 +115,15 @@ export class StaticProvider implements NodeProvider {
   constructor(private readonly nodes: { list(): ReadonlyArray<V1Node> }) {}
 
   async list({ pool }: ProviderContext): Promise<ProviderInstance[]> {
-    const selector = pool.spec.provider.static?.nodeSelector ?? {};
+    const selector = this.nodeSelector(pool);
     return this.nodes
       .list()
       .filter((node) => Object.entries(selector).every(([key, value]) => node.metadata?.labels?.[key] === value))
       .map((node) => ({ id: node.metadata!.name!, nodeName: node.metadata!.name!, state: node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? 'running' : 'pending' }));
+  }
+
+  nodeSelector(pool: WorkerPool): Record<string, string> {
+    return pool.spec.provider.static?.nodeSelector ?? {};
   }
 
   async launch(): Promise<LaunchResult> {

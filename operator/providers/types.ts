@@ -47,6 +47,21 @@ export interface NodeProvider {
   launch(context: ProviderContext, count: number, token: string): Promise<LaunchResult>;
   /** Removes these instances (ids from list()); removing one already gone is not an error. */
   terminate(context: ProviderContext, ids: readonly string[]): Promise<void>;
+  /** Labels that select the pool's Nodes; omitted: the pool label (drm.dtf.io/pool=NAME) the operator puts on them. */
+  nodeSelector?(pool: WorkerPool): Record<string, string>;
+  /** One new node's size, when the provider knows it before any node exists; omitted: the largest node seen. */
+  nodeShape?(pool: WorkerPool): NodeShape | undefined;
+  /** The Secret with the pool's credentials, if the pool names one (read by the controller, never by providers). */
+  credentialsRef?(pool: WorkerPool): { name: string } | undefined;
+  /** terminate() removes the Node objects too (kwok's nodes are nothing else); otherwise the controller deletes them. */
+  readonly removesNodes?: boolean;
+}
+
+/** CPU cores, memory bytes and GPUs of one node. */
+export interface NodeShape {
+  cpu: number;
+  memoryBytes: number;
+  gpu: number;
 }
 
 export type ProviderErrorKind = 'throttled' | 'capacity' | 'transient' | 'auth' | 'invalid';

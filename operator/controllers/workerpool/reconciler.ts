@@ -10,7 +10,7 @@ import { MAX_DECISIONS } from '../../api/workerpool.js';
 import { GROUP_VERSION } from '../../api/common.js';
 import { nodeAllocatable, type PendingDemand, type PlacementLedger } from '../../core/placement/index.js';
 import type { Prediction, PredictionQuery } from '../../core/predict/index.js';
-import { choosePool, decideScaling, remainingSeconds, type Amounts, type PendingWork, type PoolNodeState, type PoolState, type PredictedWork, type ScalingDecision } from '../../core/scaling/index.js';
+import { billedNodeCount, choosePool, decideScaling, nodeLimit, poolUtilization, remainingSeconds, type Amounts, type PendingWork, type PoolNodeState, type PoolState, type PredictedWork, type ScalingDecision } from '../../core/scaling/index.js';
 import { parseQuantity } from '../../core/placement/quantity.js';
 import { ignoreNotFound, isConflict, mergePatch, type KubeClients } from '../../kube/client.js';
 import type { EventSink } from '../../kube/events.js';
@@ -19,11 +19,12 @@ import type { ReconcileResult } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logger.js';
 import { nowDate, systemClock, type Clock } from '../../runtime/clock.js';
 import { isTerminal } from '../subtask/decide.js';
+import { LABELS } from '../labels.js';
 import { writeStatusIfChanged } from '../status.js';
 import { poolConditions, type PoolHealth } from '../conditions.js';
 
 export const DRAINING_ANNOTATION = 'drm.dtf.io/draining';
-const POOL_LABEL = 'drm.dtf.io/pool';
+const POOL_LABEL = LABELS.pool;
 
 export interface WorkerPoolReconcilerDeps {
   clients: KubeClients;
@@ -76,21 +77,21 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
   const emit = (pool: WorkerPool, type: 'Normal' | 'Warning', reason: string, message: string) =>
     deps.events.emit({ apiVersion: GROUP_VERSION, kind: 'WorkerPool', metadata: pool.metadata }, type, reason, message);
 
-  function nodesOf(pool: WorkerPool): V1Node[] {
-    const selector = pool.spec.provider.static?.nodeSelector;
-    return deps.nodes
-      .list()
-      .filter((node) =>
-        selector
-          ? Object.entries(selector).every(([key, value]) => node.metadata?.labels?.[key] === value)
-          : node.metadata?.labels?.[POOL_LABEL] === pool.metadata.name,
-      );
+  function providerFor(pool: WorkerPool): NodeProvider | undefined {
+    const name = providerOf(pool.spec.provider);
+    return name ? deps.providers[name] : undefined;
   }
 
+  /** The pool's nodes: those its provider's selector matches, else those carrying its pool label. */
+  function nodesOf(pool: WorkerPool): V1Node[] {
+    const selector = providerFor(pool)?.nodeSelector?.(pool) ?? { [POOL_LABEL]: pool.metadata.name! };
+    return deps.nodes.list().filter((node) => Object.entries(selector).every(([key, value]) => node.metadata?.labels?.[key] === value));
+  }
+
+  /** One new node's size: the provider's answer, else the largest node seen (else the pool's declared GPUs). */
   function nodeShapeOf(pool: WorkerPool, nodes: V1Node[]): Amounts {
-    const kwok = pool.spec.provider.kwok?.node;
-    if (kwok) return { cpu: parseQuantity(kwok.cpu), memoryBytes: parseQuantity(kwok.memory), gpu: kwok.gpu ?? pool.spec.hardware.gpuCount ?? 0 };
-    // Other providers: the largest node seen, else the GPU count the pool declares.
+    const known = providerFor(pool)?.nodeShape?.(pool);
+    if (known) return known;
     let shape: Amounts = { cpu: 0, memoryBytes: 0, gpu: pool.spec.hardware.gpuCount ?? 0 };
     for (const node of nodes) {
       const a = amountsOf(nodeAllocatable(node));
@@ -151,7 +152,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
 
   /** The pending groups this pool should answer: those it can host, where it is the cheapest that can. */
   function pendingFor(pool: WorkerPool, state: PoolState): PendingWork | undefined {
-    const others = deps.pools.list().filter((p) => p.metadata.name !== pool.metadata.name && p.spec.provider.static === undefined);
+    const others = deps.pools.list().filter((p) => p.metadata.name !== pool.metadata.name && providerFor(p)?.canScale === true);
     const otherStates = others.map((p) => poolState(p, undefined, now()));
     let subtasks = 0;
     const total = { ...ZERO };
@@ -211,8 +212,8 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     return !hardware?.gpuProduct || hardware.gpuProduct === state.gpuProduct;
   }
 
-  async function credentialsOf(pool: WorkerPool): Promise<Credentials | undefined> {
-    const ref = pool.spec.provider.aws?.credentialsSecretRef ?? pool.spec.provider.gcp?.credentialsSecretRef;
+  async function credentialsOf(pool: WorkerPool, provider: NodeProvider): Promise<Credentials | undefined> {
+    const ref = provider.credentialsRef?.(pool);
     if (!ref) return undefined;
     const secret = await deps.clients.core.readNamespacedSecret({ name: ref.name, namespace: deps.credentialsNamespace });
     return Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));
@@ -236,9 +237,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
       if (deps.ledger.usedOn(node.name).pods > 0) continue; // someone else's pods still drain
       const instance = instances.find((i) => i.nodeName === node.name || i.id === node.name);
       await provider.terminate(context, [instance?.id ?? node.name]);
-      if (provider.name !== 'kwok') {
-        await ignoreNotFound(deps.clients.core.deleteNode({ name: node.name }));
-      }
+      if (!provider.removesNodes) await ignoreNotFound(deps.clients.core.deleteNode({ name: node.name }));
       removed.push(node.name);
     }
     if (removed.length > 0) emit(pool, 'Normal', 'NodesRemoved', `removed drained node${removed.length === 1 ? '' : 's'} ${removed.join(', ')}`);
@@ -276,7 +275,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     let context: { pool: WorkerPool; credentials?: Credentials };
     let instances: ProviderInstance[];
     try {
-      const credentials = await credentialsOf(pool);
+      const credentials = await credentialsOf(pool, provider);
       context = { pool, ...(credentials ? { credentials } : {}) };
       instances = await provider.list(context);
     } catch (error) {
@@ -344,12 +343,10 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     decision: ScalingDecision,
   ): Promise<{ names: string[]; done: number; note?: string }> {
     if (decision.action === 'maintain' || decision.count <= 0) return { names: [], done: 0 };
-    const current = state.nodes.length + state.pendingLaunches;
+    const current = billedNodeCount(state);
     if (decision.action === 'scale_up') {
       // The engine keeps within the bounds; this is the last guard before money is spent.
-      const byNodes = state.maxNodes - current;
-      const byCost = state.maxCostPerHour !== undefined && state.costPerNodeHour > 0 ? Math.floor(state.maxCostPerHour / state.costPerNodeHour + 1e-9) - current : Number.POSITIVE_INFINITY;
-      const count = Math.min(decision.count, byNodes, byCost);
+      const count = Math.min(decision.count, nodeLimit(state) - current);
       if (count <= 0) return { names: [], done: 0, note: `at the pool's bounds with ${current} nodes there or coming` };
       // The step's identity: from how many nodes it grows, within the second. Decisions in the
       // same second from the same count are one step (its nodes not yet seen) and launch nothing
@@ -392,11 +389,8 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
   ): Promise<void> {
     const message = problem?.message;
     const ready = state.nodes.filter((n) => n.ready);
-    const share = (pick: (a: Amounts) => number) => {
-      const allocatable = ready.reduce((sum, n) => sum + pick(n.allocatable), 0);
-      return allocatable > 0 ? Math.min(1, ready.reduce((sum, n) => sum + pick(n.requested), 0) / allocatable) : 0;
-    };
-    const utilization = { cpu: round(share((a) => a.cpu)), memory: round(share((a) => a.memoryBytes)), gpu: round(share((a) => a.gpu)) };
+    const used = poolUtilization(state) ?? ZERO;
+    const utilization = { cpu: round(Math.min(1, used.cpu)), memory: round(Math.min(1, used.memoryBytes)), gpu: round(Math.min(1, used.gpu)) };
     const nodes = Math.max(state.nodes.length, instances.filter((i) => i.state !== 'terminated').length);
     const build = (status: WorkerPoolStatus): WorkerPoolStatus => {
       const next: WorkerPoolStatus = {
