@@ -35,8 +35,9 @@ Default pools: cpu (8 cores, 32Gi, $0.40/h) and gpu (8 cores, 32Gi, 1 GPU, $1.20
 nodes each, scaling settings at the WorkerPool defaults. A row goes to a pool of its hardware
 (cpu rows to cpu and memory pools) whose node holds its request; among several, the one the
 operator would grow (cheapest per unit of the short resource, with room). Rows no pool holds are
-left out and reported once, with a count. The predictive policy is told the remaining
-resource-seconds of the work already arrived (running and queued), never future arrivals.
+left out and reported once, with a count. The predictive policy is told the remaining time of
+the work already arrived (each running and queued subtask) and the rate at which work arrived
+over the last horizon + scaleDownIdleSeconds, never future arrivals.
 `;
 
 function fail(message: string, code = 2): never {

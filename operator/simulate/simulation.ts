@@ -3,7 +3,9 @@
 //
 // The model:
 // - Each trace row is a task whose subtasks all arrive at arrival_s and queue, first in first
-//   out, for the pool of their hardware (one CPU pool, one GPU pool).
+//   out, for one pool: among the pools serving its hardware (cpu rows: cpu and memory pools) whose
+//   node holds its request, the one choosePool would grow; a row no pool holds is left out and
+//   counted (SimulationResult.skipped).
 // - A FIFO placer puts the head of each queue on the fullest ready node with room for it (bin
 //   packing, so nodes empty out and can go), then the next, and stops at the first that fits
 //   nowhere: strict arrival order, as a queue of pods would be bound.
@@ -15,8 +17,10 @@
 // - Nodes are billed from launch to removal; the simulation runs until the work is done and the
 //   pools have shrunk back to minNodes, so the idle tail each policy leaves is billed too.
 // - What the predictive policy is told (PredictedWork): the remaining resource-seconds of the
-//   subtasks running and queued now, exactly: what a perfect predictor of durations would say
-//   about work that has already arrived. Nothing about future arrivals.
+//   subtasks running and queued now, and each one's remaining or whole duration, exactly: what a
+//   perfect predictor of durations would say about work that has already arrived; and the
+//   resources requested by arrivals over the last horizonSeconds + scaleDownIdleSeconds. Nothing
+//   about future arrivals. PoolState.launchSeconds is provisionSeconds.
 import { parseQuantity } from '../core/placement/quantity.js';
 import {
   choosePool,
