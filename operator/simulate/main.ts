@@ -25,6 +25,8 @@ Options:
                            spec.scaling.predictive), predictive or threshold. Default: both
                            without pool files, as-written with them
   --provision-seconds N    seconds from launching a node to its being ready (default 60)
+  --prediction-noise S     how wrong the predicted durations are: each is the truth times e^(S·z),
+                           z standard normal, seeded (default 0: exact)
   --json                   JSON instead of a table: an array, one object per run, with policy,
                            nodeHours, cost, makespanSeconds, meanWaitSeconds, directionChanges
                            (node-hours to 3 decimals, cost to the cent, seconds to 0.1 s); with
@@ -56,6 +58,7 @@ try {
       policy: { type: 'string' },
       json: { type: 'boolean', default: false },
       'provision-seconds': { type: 'string' },
+      'prediction-noise': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -82,6 +85,14 @@ if (values['provision-seconds'] !== undefined) {
   provisionSeconds = Number(values['provision-seconds']);
   if (values['provision-seconds'].trim() === '' || !Number.isFinite(provisionSeconds) || provisionSeconds < 0) {
     fail(`--provision-seconds must be a number of seconds ≥ 0, got ${JSON.stringify(values['provision-seconds'])}`);
+  }
+}
+
+let predictionNoise = 0;
+if (values['prediction-noise'] !== undefined) {
+  predictionNoise = Number(values['prediction-noise']);
+  if (values['prediction-noise'].trim() === '' || !Number.isFinite(predictionNoise) || predictionNoise < 0) {
+    fail(`--prediction-noise must be a number ≥ 0, got ${JSON.stringify(values['prediction-noise'])}`);
   }
 }
 
@@ -121,7 +132,7 @@ function poolsOf(file: string): SimulatedPool[] {
 const runs: Run[] = [];
 try {
   for (const { file, pools } of poolSets) {
-    for (const policy of policies) runs.push({ file, result: simulate(tasks, policy, { provisionSeconds, ...(pools ? { pools } : {}) }) });
+    for (const policy of policies) runs.push({ file, result: simulate(tasks, policy, { provisionSeconds, predictionNoise, ...(pools ? { pools } : {}) }) });
     // The same rows are left out under every policy: said once per pool set.
     const skipped = runs.at(-1)!.result.skipped;
     if (skipped) {
