@@ -102,9 +102,13 @@ describe('the predictor in the operator', () => {
     });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
-    const printed = JSON.parse(run.stdout) as Record<string, unknown>;
-    expect(Object.keys(printed).sort()).toEqual(['confidence', 'cpu', 'executionSeconds', 'gpu', 'hardware', 'memory', 'source']);
-    expect(printed).toEqual((await ask('taskType=matmul&param=n=48')).prediction);
+    const printed = JSON.parse(run.stdout) as Record<string, unknown> & { interval: { p10: number; p90: number }; recommendation: { workerType: string } };
+    expect(Object.keys(printed).sort()).toEqual(['confidence', 'cpu', 'executionSeconds', 'gpu', 'hardware', 'interval', 'memory', 'recommendation', 'source', 'throughput']);
+    // The operator's answer, and the detail behind it: the P10–P90 band, the worker type.
+    const { interval, throughput: _throughput, recommendation, ...view } = printed;
+    expect(view).toEqual((await ask('taskType=matmul&param=n=48')).prediction);
+    expect(interval.p10).toBeLessThanOrEqual(interval.p90);
+    expect(recommendation.workerType).toBe('cpu');
   });
 
   test('a task without resources gets status.prediction and subtasks with predicted requests; omitted partitions are chosen and explained', async () => {
