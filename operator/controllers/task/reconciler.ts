@@ -9,7 +9,7 @@ import { GROUP_VERSION } from '../../api/common.js';
 import { chunkForConfigMaps, MergeError, mergeResults, RESULT_KEY, type SubtaskResult } from '../../core/merge/index.js';
 import { cpuMillis, quantityOr } from '../../core/placement/quantity.js';
 import { largestNodeOfClass, nodeInfoFrom, type NodeInfo } from '../../core/placement/index.js';
-import { choosePartitions, freeCpuSlots, planSubtasks, SplitError, toLabelValue, type PlannedSubtask } from '../../core/split/index.js';
+import { choosePartitions, freeCpuSlots, planSubtasks, SplitError, taskResultConfigMapName, toLabelValue, type PlannedSubtask } from '../../core/split/index.js';
 import { describeError, ignoreNotFound, isAlreadyExists, isInvalid, isNotFound, isQuotaExceeded, mergePatch, type KubeClients } from '../../kube/client.js';
 import type { EventSink } from '../../kube/events.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
@@ -51,8 +51,13 @@ export function subtasksOf(task: OrchestratedTask, subtasks: ObjectCache<Subtask
 }
 
 export function resultConfigMapName(taskName: string, chunk: number): string {
-  const base = `${taskName.slice(0, 230)}-result`;
-  return chunk === 0 ? base : `${base}-${chunk}`;
+  return taskResultConfigMapName(taskName, chunk);
+}
+
+/** The uid of the object's controlling owner, if any. */
+function controllerUid(metadata: object | undefined): string | undefined {
+  const owners = (metadata as { ownerReferences?: Array<{ uid: string; controller?: boolean }> } | undefined)?.ownerReferences;
+  return owners?.find((owner) => owner.controller)?.uid;
 }
 
 export function makeTaskReconciler(deps: TaskReconcilerDeps) {
@@ -176,6 +181,10 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
       await clients.custom.createNamespacedCustomObject({ group: 'drm.dtf.io', version: 'v1alpha1', plural: 'subtasks', namespace: task.metadata.namespace!, body });
     } catch (error) {
       if (!isAlreadyExists(error)) throw error;
+      // Ours from an earlier reconcile is fine; another task's must not pass for ours.
+      const existing = (await clients.custom.getNamespacedCustomObject({ group: 'drm.dtf.io', version: 'v1alpha1', plural: 'subtasks', namespace: task.metadata.namespace!, name: planned.name })) as Subtask;
+      const owner = controllerUid(existing.metadata);
+      if (owner !== task.metadata.uid) throw new SplitError(`Subtask ${planned.name} already exists and belongs to ${owner ? `another task (uid ${owner})` : 'no task'}`);
     }
   }
 
@@ -227,6 +236,11 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     try {
       for (const { planned } of resolved) await createSubtask(task, planned);
     } catch (error) {
+      if (error instanceof SplitError) {
+        await writeStatus(task, { ...status, phase: 'Failed', message: `cannot split: ${error.message}`, completionTime: now().toISOString() }, 'SplitFailed');
+        emit(task, 'Warning', 'SplitFailed', error.message);
+        return;
+      }
       return refusedSplit(task, status, error);
     }
     const total = plan.subtasks.length;
@@ -279,6 +293,8 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
         await clients.core.createNamespacedConfigMap({ namespace: task.metadata.namespace!, body });
       } catch (error) {
         if (!isAlreadyExists(error)) throw error;
+        const existing = await clients.core.readNamespacedConfigMap({ name, namespace: task.metadata.namespace! });
+        if (controllerUid(existing.metadata) !== task.metadata.uid) throw new MergeError('NameTaken', `ConfigMap ${name} for the result already exists and is not this task's`);
         await clients.core.replaceNamespacedConfigMap({ name, namespace: task.metadata.namespace!, body });
       }
     }

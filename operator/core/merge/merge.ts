@@ -32,7 +32,9 @@ export type MergeErrorReason =
   | 'NoResults'
   | 'MissingLastShard'
   | 'NotNumeric'
-  | 'LengthMismatch';
+  | 'LengthMismatch'
+  /** The object the merged result goes to exists and belongs to someone else. */
+  | 'NameTaken';
 
 /** The results cannot be merged as asked; `message` says why in terms a user can act on. */
 export class MergeError extends Error {

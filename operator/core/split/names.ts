@@ -65,9 +65,38 @@ export function boundedName(base: string, suffix: string, maxLength: number = MA
   return `${head || 'x'}${hashPart}${suffix}`;
 }
 
-/** The Subtask object name for one part of task `taskName`, at most 200 characters. */
+/** A '-'-separated segment that starts a suffix: `p3`, `s0`, `m12`, `v`, `f` (hex digits never match). */
+const SUFFIX_MARKER = /^([psm][0-9]+|v|f)$/;
+
+/**
+ * Whether `<task><suffix>` could also be read as another task's name and suffix. Task `a` with
+ * variant `v-x` and task `a-v` with variant `x` both give `a-v-v-x`; task `a-v` partition 3 and
+ * task `a` variant `p3` both give `a-v-p3`. Neither can happen when the task's last segment is not
+ * a marker and the part's own name has no '-': the suffix is then exactly the last one segment
+ * (`p<n>`) or two (`<marker>-<name>`), and what precedes it is the task's name.
+ */
+function ambiguous(taskName: string, key: SubtaskKey): boolean {
+  const lastSegment = taskName.slice(taskName.lastIndexOf('-') + 1);
+  return SUFFIX_MARKER.test(lastSegment) || ('name' in key && key.name.includes('-'));
+}
+
+/**
+ * The Subtask object name for one part of task `taskName`, at most 200 characters, unique among
+ * all tasks of the namespace: `<task><suffix>` (e.g. `squares-p0`), with `-<hash of the task
+ * name>` after the task's name wherever that form could be read two ways.
+ */
 export function subtaskName(taskName: string, key: SubtaskKey): string {
-  return boundedName(taskName, subtaskNameSuffix(key), MAX_SUBTASK_NAME_LENGTH);
+  const base = ambiguous(taskName, key) ? `${taskName}-${shortHash(taskName)}` : taskName;
+  return boundedName(base, subtaskNameSuffix(key), MAX_SUBTASK_NAME_LENGTH);
+}
+
+/**
+ * The ConfigMap holding chunk `chunk` of a task's merged result when it is too large for the
+ * status: `<task>-result`, `<task>-result-1`, ... A long task name is cut with a hash of the whole
+ * name, so two tasks sharing a long prefix never share (and overwrite) a result.
+ */
+export function taskResultConfigMapName(taskName: string, chunk: number): string {
+  return boundedName(taskName, chunk === 0 ? '-result' : `-result-${chunk}`);
 }
 
 /** The Pod of attempt `attempt` (1-based, as DRM_ATTEMPT) of a subtask: `<subtask>-a<attempt>`. */

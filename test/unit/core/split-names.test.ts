@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { DNS1123_SUBDOMAIN_PATTERN, LABEL_VALUE_PATTERN } from '../../../operator/api/index.js';
-import { attemptPodName, boundedName, subtaskName, toLabelValue } from '../../../operator/core/split/index.js';
+import { attemptPodName, boundedName, subtaskName, subtaskNameSuffix, taskResultConfigMapName, toLabelValue, type SubtaskKey } from '../../../operator/core/split/index.js';
 
 const subdomain = new RegExp(DNS1123_SUBDOMAIN_PATTERN);
 const labelValue = new RegExp(LABEL_VALUE_PATTERN);
@@ -80,5 +80,69 @@ describe('toLabelValue', () => {
     expect(slash).not.toBe(toLabelValue('a-b'));
     expect(toLabelValue('--/--')).toMatch(/^[0-9a-f]{8}$/);
     expect(toLabelValue('ünïcode value!')).toMatch(labelValue);
+  });
+});
+
+describe('names that cannot collide', () => {
+  const keys: SubtaskKey[] = [
+    { role: 'partition', index: 3 },
+    { role: 'shard', index: 0, name: 'x' },
+    { role: 'stage', microBatch: 1, name: 'x' },
+    { role: 'variant', name: 'x' },
+    { role: 'function', name: 'x' },
+  ];
+
+  test('Ensemble task a with variant v-x and task a-v with variant x get different subtasks', () => {
+    const first = subtaskName('a', { role: 'variant', name: 'v-x' });
+    const second = subtaskName('a-v', { role: 'variant', name: 'x' });
+    expect(first).not.toBe(second);
+    for (const name of [first, second]) expect(name).toMatch(subdomain);
+  });
+
+  test('a part of one strategy never takes the name of a part of another task', () => {
+    expect(subtaskName('a-v', { role: 'partition', index: 3 })).not.toBe(subtaskName('a', { role: 'variant', name: 'p3' }));
+    expect(subtaskName('a-s0', { role: 'shard', index: 1, name: 'y' })).not.toBe(subtaskName('a', { role: 'shard', index: 0, name: 's1-y' }));
+    expect(subtaskName('a-v-x', { role: 'variant', name: 'y' })).not.toBe(subtaskName('a', { role: 'variant', name: 'x-v-y' }));
+  });
+
+  test('every pair of tasks and parts from a small universe of confusable names is distinct', () => {
+    const tasks = ['a', 'a-v', 'a-f', 'a-p3', 'a-s0', 'a-m1', 'a-v-x', 'a-s0-x', 'a-v-v', 'v'];
+    const labels = ['x', 'v', 'p3', 'v-x', 'x-v', 'x-v-x', 's1-y'];
+    const seen = new Map<string, string>();
+    for (const task of tasks) {
+      const parts: SubtaskKey[] = [
+        { role: 'partition', index: 3 },
+        ...labels.flatMap((name): SubtaskKey[] => [
+          { role: 'shard', index: 0, name },
+          { role: 'stage', microBatch: 1, name },
+          { role: 'variant', name },
+          { role: 'function', name },
+        ]),
+      ];
+      for (const key of parts) {
+        const name = subtaskName(task, key);
+        const owner = `${task} ${JSON.stringify(key)}`;
+        expect([name, seen.get(name) ?? owner]).toEqual([name, owner]);
+        seen.set(name, owner);
+      }
+    }
+  });
+
+  test('names that cannot be misread stay as they were', () => {
+    for (const key of keys) expect(subtaskName('squares', key)).toBe(`squares${subtaskNameSuffix(key)}`);
+    expect(subtaskName('my-task', { role: 'partition', index: 0 })).toBe('my-task-p0');
+  });
+
+  test('two task names of 231+ characters sharing a 230-character prefix get different result ConfigMaps', () => {
+    const prefix = 'r'.repeat(230);
+    const first = taskResultConfigMapName(`${prefix}-one`, 0);
+    const second = taskResultConfigMapName(`${prefix}-two`, 0);
+    expect(first).not.toBe(second);
+    for (const name of [first, second, taskResultConfigMapName(`${prefix}-one`, 12)]) {
+      expect(name.length).toBeLessThanOrEqual(253);
+      expect(name).toMatch(subdomain);
+    }
+    expect(taskResultConfigMapName('squares', 0)).toBe('squares-result');
+    expect(taskResultConfigMapName('squares', 2)).toBe('squares-result-2');
   });
 });

@@ -1,0 +1,65 @@
+// Objects the task reconciler finds already there are checked for ownership, never taken for
+// its own: a Subtask or result ConfigMap of another task fails this task with a clear message.
+import { describe, expect, test } from '@jest/globals';
+import type { V1ConfigMap, V1Node } from '@kubernetes/client-node';
+import { orchestratedTaskSchema, type OrchestratedTask } from '../../../operator/api/orchestratedtask.js';
+import type { Subtask } from '../../../operator/api/subtask.js';
+import { FINALIZER } from '../../../operator/controllers/labels.js';
+import { makeTaskReconciler, resultConfigMapName } from '../../../operator/controllers/task/reconciler.js';
+import { createLogger } from '../../../operator/runtime/logger.js';
+import { dataParallelTask } from '../../builders/index.js';
+import { FakeApiServer, FakeCache, RecordingEvents } from '../../support/fake-kube.js';
+
+const owned = (name: string, uid: string) => ({ name, namespace: 'ns', ownerReferences: [{ apiVersion: 'drm.dtf.io/v1alpha1', kind: 'OrchestratedTask', name: 'x', uid, controller: true }] });
+
+function run(items: unknown[] = [1, 2, 3, 4]) {
+  const api = new FakeApiServer();
+  const task = orchestratedTaskSchema.parse(dataParallelTask('job', { metadata: { namespace: 'ns', uid: 't1', generation: 1, finalizers: [FINALIZER] }, spec: { input: { items }, partitions: 2 } }));
+  api.put('orchestratedtasks', task);
+  const tasks = new FakeCache<OrchestratedTask>([task]);
+  const subtasks = new FakeCache<Subtask>();
+  const reconcile = makeTaskReconciler({ clients: api.clients(), tasks, subtasks, nodes: new FakeCache<V1Node>(), events: new RecordingEvents(), log: createLogger('silent') });
+  const step = async () => {
+    await reconcile('ns/job');
+    const stored = api.get<OrchestratedTask>('orchestratedtasks', 'job', 'ns')!;
+    tasks.set(stored);
+    for (const subtask of api.list<Subtask>('subtasks')) subtasks.set(subtask);
+    return stored;
+  };
+  return { api, step };
+}
+
+describe('already exists is checked for ownership', () => {
+  test("another task's Subtask under the planned name fails the split, naming it", async () => {
+    const { api, step } = run();
+    api.put('subtasks', { apiVersion: 'drm.dtf.io/v1alpha1', kind: 'Subtask', metadata: owned('job-p0', 'someone-else'), spec: {} } as unknown as Subtask);
+    await step();
+    const task = await step();
+    expect(task.status).toMatchObject({ phase: 'Failed' });
+    expect(task.status?.message).toContain('Subtask job-p0 already exists and belongs to another task');
+  });
+
+  test('its own Subtask from an earlier reconcile is taken up as before', async () => {
+    const { api, step } = run();
+    api.put('subtasks', { apiVersion: 'drm.dtf.io/v1alpha1', kind: 'Subtask', metadata: owned('job-p0', 't1'), spec: {} } as unknown as Subtask);
+    await step();
+    expect((await step()).status).toMatchObject({ phase: 'InProgress', subtasks: { total: 2 } });
+  });
+
+  test("a result ConfigMap of someone else's is not overwritten: the merge fails, naming it", async () => {
+    const { api, step } = run();
+    await step();
+    await step();
+    // Results too large for the status go to <task>-result, which someone else already holds.
+    const big = 'x'.repeat(300 * 1024);
+    api.list<Subtask>('subtasks').forEach((subtask) => api.put('subtasks', { ...subtask, status: { phase: 'Completed', result: [big] } } as Subtask));
+    const name = resultConfigMapName('job', 0);
+    api.put('ConfigMap', { apiVersion: 'v1', kind: 'ConfigMap', metadata: owned(name, 'someone-else'), data: { keep: 'me' } } as V1ConfigMap);
+    let task = await step();
+    // The cache sees the results one step late; then Merging, then the merge itself.
+    for (let i = 0; i < 3 && task.status?.phase !== 'Failed'; i++) task = await step();
+    expect(task.status).toMatchObject({ phase: 'Failed' });
+    expect(task.status?.message).toContain(`ConfigMap ${name} for the result already exists and is not this task's`);
+    expect(api.get<V1ConfigMap>('ConfigMap', name, 'ns')?.data).toEqual({ keep: 'me' });
+  });
+});
