@@ -31,7 +31,16 @@ beforeAll(async () => {
   if (realNodes.length === 0) return;
   installCrds();
   namespace = createNamespace('pod-trouble');
-  applyManifest(workerPool(POOL, 'static', { metadata: { labels: { 'pod-trouble': suffix } }, spec: { provider: { static: { nodeSelector: { [REAL_NODE_LABEL]: 'true', 'drm.dtf.io/static-pool': undefined } } } } }));
+  applyManifest(
+    workerPool(POOL, 'static', {
+      metadata: { labels: { 'pod-trouble': suffix } },
+      spec: {
+        provider: { static: { nodeSelector: { [REAL_NODE_LABEL]: 'true', 'drm.dtf.io/static-pool': undefined } } },
+        // The real nodes are tainted so that only work meant for them lands there: pods of this pool's tasks tolerate it.
+        taints: [{ key: REAL_NODE_LABEL, value: 'true', effect: 'NoSchedule' }],
+      },
+    }),
+  );
   operator = startOperator({ healthPort: PORT, extraArgs: ['--predictor-namespace', namespace] });
   await waitForOperator(PORT);
 });
