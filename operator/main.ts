@@ -22,6 +22,7 @@ Options:
   --scheduler-burst N        its burst (default 100)
   --predictor-namespace NS   namespace of the predictor's training ConfigMaps (default: the lease namespace)
   --credentials-namespace NS namespace of the Secrets WorkerPools name for cloud credentials (default: the lease namespace)
+  --watch-namespaces NS,...  run only the tasks of these namespaces (default: every namespace)
   --aws-endpoint URL         EC2 endpoint (default: the region's; e.g. a local moto server)
   --gcp-endpoint URL         Compute API endpoint, e.g. http://127.0.0.1:8089 for a local fake (default: compute.googleapis.com)
   --placement-policy POLICY  binpack | spread, for nodes whose WorkerPool sets none (default binpack)
@@ -53,6 +54,7 @@ function parseFlags() {
     'placement-policy': { type: 'string', default: 'binpack' },
     'predictor-namespace': { type: 'string' },
     'credentials-namespace': { type: 'string' },
+    'watch-namespaces': { type: 'string' },
     'aws-endpoint': { type: 'string' },
     'gcp-endpoint': { type: 'string' },
     'scheduler-qps': { type: 'string', default: '50' },
@@ -133,6 +135,13 @@ for (const flag of ['predictor-namespace', 'credentials-namespace', 'lease-names
     process.exit(2);
   }
 }
+const watchNamespaces = values['watch-namespaces']?.split(',').map((name) => name.trim()).filter(Boolean) ?? [];
+for (const name of watchNamespaces) {
+  if (!DNS_LABEL.test(name)) {
+    process.stderr.write(`--watch-namespaces must be namespace names separated by commas, got ${JSON.stringify(name)}\n`);
+    process.exit(2);
+  }
+}
 for (const flag of ['aws-endpoint', 'gcp-endpoint'] as const) {
   const value = values[flag];
   if (value !== undefined && !URL.canParse(value)) {
@@ -177,6 +186,7 @@ const manager = new Manager(kubeConfig, log, {
   leaseNamespace: values['lease-namespace']!,
   ...(values['predictor-namespace'] ? { predictorNamespace: values['predictor-namespace'] } : {}),
   ...(values['credentials-namespace'] ? { credentialsNamespace: values['credentials-namespace'] } : {}),
+  ...(watchNamespaces.length > 0 ? { watchNamespaces } : {}),
   cloudProviders: {
     aws: new AwsProvider(values['aws-endpoint'] ? { endpoint: values['aws-endpoint'] } : {}),
     gcp: new GcpProvider(gcpOptions(values['gcp-endpoint'])),

@@ -57,6 +57,8 @@ export interface ManagerOptions {
   predictorNamespace?: string;
   /** Namespace of the Secrets WorkerPools name for cloud credentials (default: the lease namespace). */
   credentialsNamespace?: string;
+  /** Run only the tasks of these namespaces (the chart's watchNamespaces); omitted or empty: all. */
+  watchNamespaces?: readonly string[];
   /** Cloud providers beyond kwok and static, by name (built by main.ts from its flags). */
   cloudProviders?: Partial<Record<'aws' | 'gcp', NodeProvider>>;
   leaseName: string;
@@ -90,7 +92,7 @@ export class Manager {
     const clients = makeClients(kubeConfig);
     const clock = systemClock;
     const events = new EventRecorder(clients.core, log);
-    this.caches = makeCaches(clients, log);
+    this.caches = makeCaches(clients, log, options.watchNamespaces);
     const caches = this.caches;
     this.predictor = new PredictorService(new TrainingStore(clients.core, options.predictorNamespace ?? options.leaseNamespace, log.child({ component: 'training-store' })), log.child({ component: 'predictor' }), {
       onPrediction: (source) => this.metrics.predictions.inc({ source }),
@@ -107,7 +109,15 @@ export class Manager {
     // The scheduler first: its ledger must have seen an event before any controller reacts to it.
     const schedulerName = options.schedulerName ?? DEFAULT_SCHEDULER_NAME;
     const podOptions = (subtask: Subtask) => workerPodOptions({ tasks: caches.tasks, poolInfos: () => this.scheduler.poolInfos(), builtinWorkerImage: options.builtinWorkerImage, schedulerName }, subtask);
-    const schedulerController = controller('scheduler', (taskKey) => this.scheduler.scheduleTask(taskKey), undefined, { baseBackoffMs: 200, maxBackoffMs: 30_000, keys: () => this.scheduler.waitingTaskKeys() });
+    // Pods are watched in every namespace (placement counts them all), but only those of watched
+    // namespaces are ours to bind: another installation binds the rest.
+    const watched = options.watchNamespaces && options.watchNamespaces.length > 0 ? new Set(options.watchNamespaces) : undefined;
+    const inScope = (taskKey: string) => !watched || watched.has(taskKey.slice(0, taskKey.indexOf('/')));
+    const schedulerController = controller('scheduler', async (taskKey) => (inScope(taskKey) ? this.scheduler.scheduleTask(taskKey) : undefined), undefined, {
+      baseBackoffMs: 200,
+      maxBackoffMs: 30_000,
+      keys: () => this.scheduler.waitingTaskKeys().filter(inScope),
+    });
     this.scheduler = this.makeScheduler(extraKubeConfigs.scheduler ? makeClients(extraKubeConfigs.scheduler) : clients, events, podOptions, schedulerController, () => pools.resyncNow(), clock);
     watchScheduling(caches, this.scheduler);
     const pools: Controller = controller('workerpool', makeWorkerPoolReconciler({

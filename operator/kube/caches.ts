@@ -22,8 +22,14 @@ export interface Caches {
   pools: ResilientInformer<WorkerPool & KubernetesObject>;
 }
 
-export function makeCaches(clients: KubeClients, log: Logger): Caches {
-  const informer = <T extends KubernetesObject>(name: string, path: string, list: () => Promise<unknown>, labelSelector?: string, fieldSelector?: string) =>
+/**
+ * `watchNamespaces`: the only namespaces whose tasks and subtasks the controllers see
+ * (--watch-namespaces). Nodes, pools and pods stay cluster-wide: placement counts every pod on a
+ * node, and pods without a subtask in scope are left alone.
+ */
+export function makeCaches(clients: KubeClients, log: Logger, watchNamespaces?: readonly string[]): Caches {
+  const scope = watchNamespaces && watchNamespaces.length > 0 ? new Set(watchNamespaces) : undefined;
+  const informer = <T extends KubernetesObject>(name: string, path: string, list: () => Promise<unknown>, labelSelector?: string, fieldSelector?: string, scoped = false) =>
     new ResilientInformer<T>(clients.kubeConfig, {
       name,
       path,
@@ -31,14 +37,15 @@ export function makeCaches(clients: KubeClients, log: Logger): Caches {
       log,
       ...(labelSelector ? { labelSelector } : {}),
       ...(fieldSelector ? { fieldSelector } : {}),
+      ...(scoped && scope ? { namespaces: scope } : {}),
     });
   const custom = (plural: string) => () => clients.custom.listClusterCustomObject({ group: 'drm.dtf.io', version: 'v1alpha1', plural });
   const ours = `${LABELS.managedBy}=${MANAGER}`;
   const notOurs = `${LABELS.managedBy}!=${MANAGER}`;
   const unfinished = 'status.phase!=Succeeded,status.phase!=Failed';
   return {
-    tasks: informer('orchestratedtasks', `${CRD_BASE}/orchestratedtasks`, custom('orchestratedtasks')),
-    subtasks: informer('subtasks', `${CRD_BASE}/subtasks`, custom('subtasks')),
+    tasks: informer('orchestratedtasks', `${CRD_BASE}/orchestratedtasks`, custom('orchestratedtasks'), undefined, undefined, true),
+    subtasks: informer('subtasks', `${CRD_BASE}/subtasks`, custom('subtasks'), undefined, undefined, true),
     pods: informer('pods', '/api/v1/pods', () => clients.core.listPodForAllNamespaces({ labelSelector: ours }), ours),
     nodes: informer('nodes', '/api/v1/nodes', () => clients.core.listNode()),
     otherPods: informer('other-pods', '/api/v1/pods', () => clients.core.listPodForAllNamespaces({ labelSelector: notOurs, fieldSelector: unfinished }), notOurs, unfinished),

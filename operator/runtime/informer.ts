@@ -17,6 +17,11 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   labelSelector?: string;
   /** Server-side field filter; an object that stops matching arrives as a delete. */
   fieldSelector?: string;
+  /**
+   * Only objects in these namespaces are seen (events, get, list); the rest of what the list and
+   * watch return is dropped. Omitted: every namespace.
+   */
+  namespaces?: ReadonlySet<string>;
   /** A first handler; more are added with addHandler (each controller registers its own). */
   onEvent?: EventHandler<T>;
   log: Logger;
@@ -44,6 +49,7 @@ export class ResilientInformer<T extends KubernetesObject> {
     for (const event of ['add', 'update', 'delete'] as const) {
       this.informer.on(event, (object: T) => {
         this.connected = true;
+        if (!this.inScope(object.metadata?.namespace)) return;
         for (const handler of this.handlers) handler(event, object);
       });
     }
@@ -79,11 +85,17 @@ export class ResilientInformer<T extends KubernetesObject> {
   }
 
   get(name: string, namespace?: string): T | undefined {
-    return this.informer.get(name, namespace);
+    const object = this.informer.get(name, namespace);
+    return object && this.inScope(object.metadata?.namespace) ? object : undefined;
   }
 
   list(namespace?: string): ReadonlyArray<T> {
-    return this.informer.list(namespace);
+    const objects = this.informer.list(namespace);
+    return this.options.namespaces ? objects.filter((object) => this.inScope(object.metadata?.namespace)) : objects;
+  }
+
+  private inScope(namespace: string | undefined): boolean {
+    return !this.options.namespaces || (namespace !== undefined && this.options.namespaces.has(namespace));
   }
 
   /** Connected and listed at least once: its cache can be trusted. */

@@ -1,12 +1,18 @@
 // The chart's least privilege, on the real API server: with watchNamespaces set the operator's
 // ServiceAccount may write pods and ConfigMaps only in those namespaces (kubectl auth can-i
 // --list), Node writes follow the providers values, Secrets are limited to the names given, and
-// the chart renders a NetworkPolicy for its unauthenticated HTTP port.
+// the chart renders a NetworkPolicy for its unauthenticated HTTP port. The operator, run as that
+// ServiceAccount with the flag the chart passes (--watch-namespaces), completes a task there.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { createNamespace, deleteNamespace, kubeconfigPath, kubectl, rootDir } from '../support/cluster.js';
+import { dataParallelTask } from '../builders/index.js';
+import { createNamespace, deleteNamespace, installCrds, kubeconfigPath, kubectl, kubectlOk, manifestInput, rootDir } from '../support/cluster.js';
+import { stopAll, type ManagedProcess } from '../support/operator.js';
+import { pinnedPool } from '../support/pinned-pool.js';
+import { startOperatorAs } from '../support/service-account.js';
+import { taskReader } from '../support/tasks.js';
 
 const suffix = Date.now().toString(36).slice(-5);
 const RELEASE = `lp-${suffix}`;
@@ -15,6 +21,9 @@ const chart = path.join(rootDir, 'charts', 'drm-operator');
 let releaseNamespace = '';
 let watched = '';
 let other = '';
+const PORT = 18392;
+const NODES = [`lp-cpu-1-${suffix}:cpu:4:8Gi`];
+let operator: ManagedProcess | undefined;
 
 const helm = (...args: string[]) =>
   spawnSync(process.env.DRM_HELM ?? path.join(rootDir, '.local', 'bin', 'helm'), args, { encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfigPath() } });
@@ -52,6 +61,7 @@ const WRITES = ['create', 'update', 'patch', 'delete', 'deletecollection'];
 const writesOn = (rows: Map<string, string[]>, resource: string) => (rows.get(resource) ?? []).filter((verb) => WRITES.includes(verb));
 
 beforeAll(() => {
+  installCrds();
   releaseNamespace = createNamespace('lp-release');
   watched = createNamespace('lp-watched');
   other = createNamespace('lp-other');
@@ -66,7 +76,9 @@ beforeAll(() => {
   expect(install.status).toBe(0);
 }, 120_000);
 
-afterAll(() => {
+afterAll(async () => {
+  await stopAll();
+  kubectl(['delete', 'node', ...NODES.map((n) => n.split(':')[0]!), '--ignore-not-found', '--wait=false']);
   helm('uninstall', RELEASE, '--namespace', releaseNamespace);
   for (const namespace of [watched, other, releaseNamespace]) deleteNamespace(namespace);
 });
@@ -127,4 +139,22 @@ describe('helm template', () => {
     expect(verbsOf('pods')).toEqual(expect.arrayContaining(['create', 'delete']));
     expect(verbsOf('nodes')).toEqual(expect.arrayContaining(['create', 'delete']));
   });
+});
+
+describe('the operator as that ServiceAccount, with --watch-namespaces', () => {
+  test('completes a task in a watched namespace, is refused nothing, and leaves other namespaces alone', async () => {
+    operator = await startOperatorAs(FULLNAME, releaseNamespace, { healthPort: PORT, nodes: NODES, extraArgs: [`--watch-namespaces=${watched}`] });
+    const pool = pinnedPool(`lp-${suffix}`, NODES[0]!.split(':')[0]!);
+    const task = (name: string) =>
+      dataParallelTask(name, { spec: { input: { items: [1, 2, 3, 4] }, partitions: 2, resources: { cpu: '250m', memory: '128Mi' }, poolSelector: pool.poolSelector } });
+    kubectlOk(['apply', '-n', other, '-f', '-'], manifestInput(task('elsewhere')));
+    kubectlOk(['apply', '-n', watched, '-f', '-'], manifestInput(task('squares')));
+    const done = await taskReader(watched, () => operator!.output().slice(-4000)).waitForPhase('squares', ['Completed', 'Failed']);
+    expect(done.status).toMatchObject({ phase: 'Completed', result: [1, 4, 9, 16] });
+    // Its caches hold only the watched namespace's tasks: the dashboard, built from them, says so.
+    const snapshot = (await (await fetch(`http://127.0.0.1:${PORT}/dashboard/api/snapshot`)).json()) as { tasks: Array<{ namespace: string; name: string }> };
+    expect(snapshot.tasks.map((t) => t.namespace)).toEqual([watched]);
+    expect(operator.output().match(/.{0,200}cannot [a-z]+ resource.{0,200}/g) ?? []).toEqual([]);
+    pool.remove();
+  }, 240_000);
 });

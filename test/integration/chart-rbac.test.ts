@@ -4,14 +4,12 @@
 // operator's scheduler and run by the dev runner. The rules themselves are checked for wildcards
 // and cluster-wide Secret access.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { KubeConfig } from '@kubernetes/client-node';
 import { dataParallelTask } from '../builders/index.js';
 import { createNamespace, deleteNamespace, installCrds, kubeconfigPath, kubectl, kubectlOk, manifestInput, rootDir } from '../support/cluster.js';
-import { startDevRunner, startOperator, stopAll, waitForNodesReady, waitForOperator, type ManagedProcess } from '../support/operator.js';
+import { startOperatorAs } from '../support/service-account.js';
+import { stopAll, type ManagedProcess } from '../support/operator.js';
 import { waitUntil } from '../support/wait.js';
 
 const suffix = Date.now().toString(36).slice(-5);
@@ -26,27 +24,6 @@ let operator: ManagedProcess;
 const helm = (...args: string[]) =>
   spawnSync(process.env.DRM_HELM ?? path.join(rootDir, '.local', 'bin', 'helm'), args, { encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfigPath() } });
 
-/** A kubeconfig that authenticates as the ServiceAccount, with a token the API server minted for it. */
-function serviceAccountKubeconfig(): string {
-  const token = kubectlOk(['create', 'token', FULLNAME, '-n', releaseNamespace, '--duration', '1h']).trim();
-  const admin = new KubeConfig();
-  admin.loadFromFile(kubeconfigPath());
-  const cluster = admin.getCurrentCluster()!;
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'drm-rbac-')), 'kubeconfig');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'c', cluster: { server: cluster.server, ...(cluster.caFile ? { 'certificate-authority': cluster.caFile } : {}), ...(cluster.caData ? { 'certificate-authority-data': cluster.caData } : {}) } }],
-      users: [{ name: 'sa', user: { token } }],
-      contexts: [{ name: 'sa', context: { cluster: 'c', user: 'sa' } }],
-      'current-context': 'sa',
-    }),
-  );
-  return file;
-}
-
 beforeAll(async () => {
   installCrds();
   releaseNamespace = createNamespace('drm-release');
@@ -55,15 +32,7 @@ beforeAll(async () => {
   const install = helm('install', RELEASE, path.join(rootDir, 'charts', 'drm-operator'), '--namespace', releaseNamespace, '--set', 'replicaCount=1', '--set', 'nodeSelector.drm-test=never');
   expect(install.stderr).toBe('');
   expect(install.status).toBe(0);
-  startDevRunner(NODES);
-  await waitForNodesReady(NODES.map((n) => n.split(':')[0]!));
-  operator = startOperator({
-    healthPort: PORT,
-    leaderElect: true,
-    leaseNamespace: releaseNamespace,
-    extraArgs: ['--kubeconfig', serviceAccountKubeconfig()],
-  });
-  await waitForOperator(PORT);
+  operator = await startOperatorAs(FULLNAME, releaseNamespace, { healthPort: PORT, nodes: NODES });
 }, 180_000);
 
 afterAll(async () => {
