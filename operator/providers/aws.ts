@@ -17,16 +17,14 @@
 //     lost, or a retry before the new instances show in DescribeInstances, returns the same
 //     reservation instead of a second one, and fallbacks never collide with each other.
 import { createHash } from 'node:crypto';
-import {
-  DescribeInstancesCommand,
+import type * as Ec2Sdk from '@aws-sdk/client-ec2';
+import type {
   EC2Client,
-  RunInstancesCommand,
-  TerminateInstancesCommand,
-  type EC2ClientConfig,
-  type Filter,
-  type Instance,
-  type RunInstancesCommandInput,
-  type _InstanceType,
+  EC2ClientConfig,
+  Filter,
+  Instance,
+  RunInstancesCommandInput,
+  _InstanceType,
 } from '@aws-sdk/client-ec2';
 import type { WorkerPool } from '../api/workerpool.js';
 import {
@@ -237,6 +235,11 @@ function awsSpecOf(pool: WorkerPool): AwsSpec {
   return spec;
 }
 
+// The SDK is loaded by the first pool that uses it: it costs ~90 MiB of resident memory, which an
+// operator with no AWS pools should not carry.
+let sdk: Promise<typeof Ec2Sdk> | undefined;
+const ec2 = () => (sdk ??= import('@aws-sdk/client-ec2'));
+
 export class AwsProvider implements NodeProvider {
   readonly name = 'aws' as const;
   readonly canScale = true;
@@ -253,7 +256,7 @@ export class AwsProvider implements NodeProvider {
 
   async list(context: ProviderContext): Promise<ProviderInstance[]> {
     const pool = poolNameOf(context.pool);
-    const client = this.clientFor(context);
+    const client = await this.clientFor(context);
     const instances = await this.describe(client, pool, [
       { Name: `tag:${POOL_TAG}`, Values: [pool] },
       { Name: 'instance-state-name', Values: Object.keys(LISTED_STATES) },
@@ -270,7 +273,7 @@ export class AwsProvider implements NodeProvider {
     if (count === 0) return { instances: [], notes: [] };
     if (!token) throw new ProviderError('launch needs a token', 'invalid');
     const spec = awsSpecOf(context.pool);
-    const client = this.clientFor(context);
+    const client = await this.clientFor(context);
     const stepTag = sha256('drm-launch', pool, token).slice(0, 32);
 
     // A retry of this step: count what it launched already, in any state (an instance of the
@@ -305,7 +308,7 @@ export class AwsProvider implements NodeProvider {
       const input = this.runInstancesInput(spec, pool, stepTag, option, remaining);
       let reservation: Instance[];
       try {
-        const output = await client.send(new RunInstancesCommand(input));
+        const output = await client.send(new (await ec2()).RunInstancesCommand(input));
         reservation = output.Instances ?? [];
       } catch (error) {
         const code = awsErrorCode(error);
@@ -346,7 +349,7 @@ export class AwsProvider implements NodeProvider {
 
   async terminate(context: ProviderContext, ids: readonly string[]): Promise<void> {
     const pool = poolNameOf(context.pool);
-    const client = this.clientFor(context);
+    const client = await this.clientFor(context);
     const unique = [...new Set(ids)];
     for (let start = 0; start < unique.length; start += 1000) {
       await this.terminateBatch(client, pool, unique.slice(start, start + 1000));
@@ -364,7 +367,7 @@ export class AwsProvider implements NodeProvider {
     // TerminateInstances fails whole if one id is unknown: drop the ones it names, try again.
     for (let round = 0; pending.length > 0 && round < 3; round++) {
       try {
-        await client.send(new TerminateInstancesCommand({ InstanceIds: pending }));
+        await client.send(new (await ec2()).TerminateInstancesCommand({ InstanceIds: pending }));
         return;
       } catch (error) {
         if (awsErrorCode(error) !== 'InvalidInstanceID.NotFound') throw toProviderError('TerminateInstances', pool, error);
@@ -378,7 +381,7 @@ export class AwsProvider implements NodeProvider {
     // Could not tell which were missing: one at a time.
     for (const id of pending) {
       try {
-        await client.send(new TerminateInstancesCommand({ InstanceIds: [id] }));
+        await client.send(new (await ec2()).TerminateInstancesCommand({ InstanceIds: [id] }));
       } catch (error) {
         if (awsErrorCode(error) !== 'InvalidInstanceID.NotFound') throw toProviderError('TerminateInstances', pool, error);
       }
@@ -416,7 +419,7 @@ export class AwsProvider implements NodeProvider {
     do {
       let output;
       try {
-        output = await client.send(new DescribeInstancesCommand({ Filters: filters, MaxResults: 1000, NextToken: nextToken }));
+        output = await client.send(new (await ec2()).DescribeInstancesCommand({ Filters: filters, MaxResults: 1000, NextToken: nextToken }));
       } catch (error) {
         throw toProviderError('DescribeInstances', pool, error);
       }
@@ -444,7 +447,7 @@ export class AwsProvider implements NodeProvider {
     };
   }
 
-  private clientFor(context: ProviderContext): EC2Client {
+  private async clientFor(context: ProviderContext): Promise<EC2Client> {
     const spec = awsSpecOf(context.pool);
     const credentials = awsCredentialsFrom(context.credentials);
     if (this.options.clientFor) return this.options.clientFor(spec.region, credentials);
@@ -452,6 +455,7 @@ export class AwsProvider implements NodeProvider {
     let client = this.clients.get(key);
     if (!client) {
       const maxAttempts = Math.max(1, this.options.maxAttempts ?? 3);
+      const { EC2Client } = await ec2();
       client = new EC2Client({
         region: spec.region,
         ...(this.options.endpoint ? { endpoint: this.options.endpoint } : {}),

@@ -11,8 +11,10 @@
 //     that forgot the recorded target.
 // The call waits for the resize operation (operations.wait, bounded by operationTimeoutMs).
 import { createHash, randomUUID } from 'node:crypto';
-import { InstanceGroupManagersClient, ZoneOperationsClient, type protos } from '@google-cloud/compute';
-import { GoogleAuth, type AuthClient } from 'google-auth-library';
+import type * as ComputeSdk from '@google-cloud/compute';
+import type { InstanceGroupManagersClient, ZoneOperationsClient, protos } from '@google-cloud/compute';
+import type * as GoogleAuthLibrary from 'google-auth-library';
+import type { AuthClient } from 'google-auth-library';
 import type { WorkerPool } from '../api/workerpool.js';
 import {
   poolNameOf,
@@ -198,6 +200,11 @@ const KEY_FIELDS: Record<string, readonly string[]> = {
   impersonated_service_account: ['service_account_impersonation_url', 'source_credentials'],
 };
 
+// The client library is loaded by the first pool that uses it: it costs ~200 MiB of resident
+// memory (its protobuf descriptors), which an operator with no GCP pools should not carry.
+let sdk: Promise<[typeof ComputeSdk, typeof GoogleAuthLibrary]> | undefined;
+const compute = () => (sdk ??= Promise.all([import('@google-cloud/compute'), import('google-auth-library')]));
+
 export class GcpProvider implements NodeProvider {
   readonly name = 'gcp' as const;
   readonly canScale = true;
@@ -222,7 +229,7 @@ export class GcpProvider implements NodeProvider {
   async list(context: ProviderContext): Promise<ProviderInstance[]> {
     const spec = gcpSpecOf(context.pool);
     const pool = poolNameOf(context.pool);
-    const managed = await this.listManaged(this.clientsFor(context), spec, pool);
+    const managed = await this.listManaged(await this.clientsFor(context), spec, pool);
     return managed.flatMap((m) => {
       const instance = this.toProviderInstance(spec, m);
       return instance ? [instance] : [];
@@ -235,7 +242,7 @@ export class GcpProvider implements NodeProvider {
     if (!Number.isInteger(count) || count < 0) throw new ProviderError(`cannot launch ${count} instances`, 'invalid');
     if (count === 0) return { instances: [], notes: [] };
     if (!token) throw new ProviderError('launch needs a token', 'invalid');
-    const clients = this.clientsFor(context);
+    const clients = await this.clientsFor(context);
     const where = { project: spec.project, zone: spec.zone, instanceGroupManager: spec.instanceGroupManager };
     const stepKey = [spec.project, spec.zone, spec.instanceGroupManager, token].join('/');
     const notes: string[] = [];
@@ -297,7 +304,7 @@ export class GcpProvider implements NodeProvider {
     if (ids.length === 0) return;
     const spec = gcpSpecOf(context.pool);
     const pool = poolNameOf(context.pool);
-    const clients = this.clientsFor(context);
+    const clients = await this.clientsFor(context);
     const unique = [...new Set(ids)];
     for (let start = 0; start < unique.length; start += 1000) {
       const instances = unique.slice(start, start + 1000).map((id) => `zones/${spec.zone}/instances/${id}`);
@@ -411,11 +418,12 @@ export class GcpProvider implements NodeProvider {
     };
   }
 
-  private clientsFor(context: ProviderContext): Clients {
+  private async clientsFor(context: ProviderContext): Promise<Clients> {
     const key = gcpKeyFrom(context.credentials);
     const cacheKey = key ? sha256(JSON.stringify(key)) : 'ambient';
     let clients = this.clients.get(cacheKey);
     if (!clients) {
+      const [{ InstanceGroupManagersClient, ZoneOperationsClient }, { GoogleAuth }] = await compute();
       const common = {
         ...(this.options.apiEndpoint ? { apiEndpoint: this.options.apiEndpoint } : {}),
         ...(this.options.port ? { port: this.options.port } : {}),

@@ -1,0 +1,25 @@
+# shellcheck shell=bash
+# A control plane of the scale bench and the chaos suite's own (sourced): its own state directory
+# and ports, so an operator reconciling every task of its cluster never meets another suite's, and
+# faults (restarting etcd or kube-apiserver) hit nobody else. No real nodes: their kubelet ports
+# and the kubernetes Service address belong to the main cluster.
+export DRM_LOCAL_DIR="${DRM_SCALE_DIR:-/tmp/drm-scale}"
+export DRM_ETCD_PORT="${DRM_SCALE_ETCD_PORT:-53379}" DRM_ETCD_PEER_PORT="${DRM_SCALE_ETCD_PEER_PORT:-53380}"
+export DRM_APISERVER_PORT="${DRM_SCALE_APISERVER_PORT:-57443}" DRM_CONTROLLER_MANAGER_PORT="${DRM_SCALE_CONTROLLER_MANAGER_PORT:-57257}"
+export DRM_SCHEDULER_PORT="${DRM_SCALE_SCHEDULER_PORT:-57259}" DRM_KWOK_PORT="${DRM_SCALE_KWOK_PORT:-57710}"
+export DRM_REAL_NODES=0
+
+# Starts it unless it already runs (then it is left running afterwards); exports KUBECONFIG and the tools.
+scale_cluster_up() {
+  local cluster="$HACK_DIR/cluster.sh"
+  if KUBECONFIG="" bash "$cluster" status 2>/dev/null | grep -q 'apiserver: ready'; then
+    log "using the running scale cluster in $DRM_LOCAL_DIR (left running)"
+  else
+    trap 'KUBECONFIG="" bash "$HACK_DIR/cluster.sh" down' EXIT
+    KUBECONFIG="" bash "$cluster" up || { log "could not start the scale cluster in $DRM_LOCAL_DIR (ports ${DRM_ETCD_PORT}, ${DRM_APISERVER_PORT}, …; DRM_SCALE_*_PORT move them)"; exit 1; }
+  fi
+  export KUBECONFIG="$DRM_LOCAL_DIR/kubeconfig"
+  export DRM_KUBECTL DRM_HELM
+  DRM_KUBECTL="$(tool_path kubectl)"
+  DRM_HELM="$(tool_path helm)"
+}
