@@ -6,6 +6,7 @@ import type { Attempt, Subtask, SubtaskPhase, SubtaskStatus } from '../../api/su
 import { MAX_ATTEMPT_HISTORY } from '../../api/subtask.js';
 import { ANNOTATIONS } from '../labels.js';
 import { podProgress, type PodProgress } from './outcome.js';
+import { resultConfigMapNameFor } from './pod.js';
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -207,6 +208,13 @@ function livePod(view: SubtaskView, status: SubtaskStatus, current: Attempt, pod
 function completed(view: SubtaskView, status: SubtaskStatus, current: Attempt, pod: V1Pod, progress: Extract<PodProgress, { state: 'Succeeded' }>, actions: SubtaskAction[]): SubtaskDecision {
   const attempts = current.attempt;
   const outcome = progress.outcome;
+  // A result elsewhere than the ConfigMap this attempt was told to write (DRM_RESULT_CONFIGMAP)
+  // could be another task's, or one shared by many partitions to swell the merge: refused.
+  const expected = resultConfigMapNameFor(view.subtask.metadata.name!, attempts);
+  if (outcome.resultConfigMap !== undefined && outcome.resultConfigMap !== expected) {
+    const where = { ...current, ...(progress.nodeName ? { nodeName: progress.nodeName } : {}) };
+    return recordFailure(view, status, where, 'ResultRejected', `the worker reported its result in ConfigMap ${outcome.resultConfigMap}, not ${expected} (DRM_RESULT_CONFIGMAP) as attempt ${attempts} was told`, progress.exitCode, actions);
+  }
   // The worker's own timing is to the millisecond; the pod's is to the second.
   const finish = outcome.timing?.finishedAt ?? progress.finishTime ?? view.now.toISOString();
   const attemptStart = outcome.timing?.startedAt ?? current.startTime ?? progress.startTime;

@@ -42,7 +42,15 @@ export interface TaskReconcilerDeps {
   requestedCpuMillis?: (nodeName: string) => number;
   /** The one clock (default: the system's). */
   clock?: Pick<Clock, 'now'>;
+  /** Most bytes (as JSON) of subtask results one merge reads; more fails the task (default MAX_MERGE_BYTES). */
+  maxMergeBytes?: number;
 }
+
+/**
+ * What one merge may hold: every result is in memory at once, and the leader has 1 GiB. A task
+ * whose results add up to more fails with a message; the operator stays up for everyone else.
+ */
+export const MAX_MERGE_BYTES = 128 * 1024 * 1024;
 
 export function subtasksOf(task: OrchestratedTask, subtasks: ObjectCache<Subtask>): Subtask[] {
   return subtasks
@@ -301,22 +309,33 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     return { resultRef: { configMapName: resultConfigMapName(task.metadata.name!, 0), key: RESULT_KEY } };
   }
 
-  async function merge(task: OrchestratedTask, subtasks: Subtask[], status: OrchestratedTaskStatus): Promise<void> {
+  /** Every subtask's result, read one at a time and stopped once they add up to more than the cap. */
+  async function readResults(subtasks: Subtask[]): Promise<SubtaskResult[]> {
+    const cap = deps.maxMergeBytes ?? MAX_MERGE_BYTES;
     const results: SubtaskResult[] = [];
+    let bytes = 0;
     for (const subtask of subtasks) {
       const succeeded = subtask.status?.phase === 'Completed';
+      const result = succeeded ? await readSubtaskResult(clients.core, subtask) : undefined;
+      bytes += succeeded ? Buffer.byteLength(JSON.stringify(result ?? null)) : 0;
+      if (bytes > cap) throw new MergeError('TooLarge', `the subtasks' results add up to more than ${cap} bytes, the most one merge holds`);
       results.push({
         name: subtask.spec.name,
         role: subtask.spec.role,
         index: subtask.spec.index,
         ...(subtask.spec.microBatch !== undefined ? { microBatch: subtask.spec.microBatch } : {}),
         succeeded,
-        ...(succeeded ? { result: await readSubtaskResult(clients.core, subtask) } : {}),
+        ...(succeeded ? { result } : {}),
       });
     }
+    return results;
+  }
+
+  async function merge(task: OrchestratedTask, subtasks: Subtask[], status: OrchestratedTaskStatus): Promise<void> {
     const method = task.spec.merge?.method ?? defaultMergeMethod(task.spec.strategy);
     const finishedAt = now().toISOString();
     try {
+      const results = await readResults(subtasks);
       const merged = mergeResults(task.spec.strategy, method, results);
       const stored = await storeResult(task, merged);
       await writeStatus(task, { ...status, ...stored, phase: 'Completed', message: `merged ${results.filter((r) => r.succeeded).length} results by ${method}`, completionTime: finishedAt, completionPercentage: 100 });

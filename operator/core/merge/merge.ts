@@ -34,7 +34,9 @@ export type MergeErrorReason =
   | 'NotNumeric'
   | 'LengthMismatch'
   /** The object the merged result goes to exists and belongs to someone else. */
-  | 'NameTaken';
+  | 'NameTaken'
+  /** The subtasks' results together exceed what one merge may hold in memory. */
+  | 'TooLarge';
 
 /** The results cannot be merged as asked; `message` says why in terms a user can act on. */
 export class MergeError extends Error {

@@ -1,5 +1,6 @@
 // Objects the task reconciler finds already there are checked for ownership, never taken for
 // its own: a Subtask or result ConfigMap of another task fails this task with a clear message.
+// And a merge holds at most maxMergeBytes of results: more fails the task, not the operator.
 import { describe, expect, test } from '@jest/globals';
 import type { V1ConfigMap, V1Node } from '@kubernetes/client-node';
 import { orchestratedTaskSchema, type OrchestratedTask } from '../../../operator/api/orchestratedtask.js';
@@ -12,13 +13,13 @@ import { FakeApiServer, FakeCache, RecordingEvents } from '../../support/fake-ku
 
 const owned = (name: string, uid: string) => ({ name, namespace: 'ns', ownerReferences: [{ apiVersion: 'drm.dtf.io/v1alpha1', kind: 'OrchestratedTask', name: 'x', uid, controller: true }] });
 
-function run(items: unknown[] = [1, 2, 3, 4]) {
+function run(items: unknown[] = [1, 2, 3, 4], maxMergeBytes?: number) {
   const api = new FakeApiServer();
   const task = orchestratedTaskSchema.parse(dataParallelTask('job', { metadata: { namespace: 'ns', uid: 't1', generation: 1, finalizers: [FINALIZER] }, spec: { input: { items }, partitions: 2 } }));
   api.put('orchestratedtasks', task);
   const tasks = new FakeCache<OrchestratedTask>([task]);
   const subtasks = new FakeCache<Subtask>();
-  const reconcile = makeTaskReconciler({ clients: api.clients(), tasks, subtasks, nodes: new FakeCache<V1Node>(), events: new RecordingEvents(), log: createLogger('silent') });
+  const reconcile = makeTaskReconciler({ clients: api.clients(), tasks, subtasks, nodes: new FakeCache<V1Node>(), events: new RecordingEvents(), log: createLogger('silent'), ...(maxMergeBytes ? { maxMergeBytes } : {}) });
   const step = async () => {
     await reconcile('ns/job');
     const stored = api.get<OrchestratedTask>('orchestratedtasks', 'job', 'ns')!;
@@ -61,5 +62,18 @@ describe('already exists is checked for ownership', () => {
     expect(task.status).toMatchObject({ phase: 'Failed' });
     expect(task.status?.message).toContain(`ConfigMap ${name} for the result already exists and is not this task's`);
     expect(api.get<V1ConfigMap>('ConfigMap', name, 'ns')?.data).toEqual({ keep: 'me' });
+  });
+});
+
+describe('merges are bounded', () => {
+  test('results adding up to more than the cap fail the task with a clear message', async () => {
+    const { api, step } = run([1, 2, 3, 4], 1000);
+    await step();
+    await step();
+    api.list<Subtask>('subtasks').forEach((subtask) => api.put('subtasks', { ...subtask, status: { phase: 'Completed', result: ['y'.repeat(600)] } } as Subtask));
+    let task = await step();
+    for (let i = 0; i < 3 && task.status?.phase !== 'Failed'; i++) task = await step();
+    expect(task.status).toMatchObject({ phase: 'Failed' });
+    expect(task.status?.message).toContain('add up to more than 1000 bytes');
   });
 });
