@@ -7,9 +7,13 @@ import path from 'node:path';
 import { kubeconfigPath, kubectlOk } from './cluster.js';
 import { startDevRunner, startOperator, waitForNodesReady, waitForOperator, type ManagedProcess } from './operator.js';
 
-/** Writes a kubeconfig that authenticates as ServiceAccount `name` of `namespace`; returns its path. */
-export function serviceAccountKubeconfig(name: string, namespace: string): string {
-  const token = kubectlOk(['create', 'token', name, '-n', namespace, '--duration', '1h']).trim();
+/**
+ * Writes a kubeconfig that authenticates as ServiceAccount `name` of `namespace`; returns its
+ * path. With `boundPod`, the token is bound to that pod, as the token a pod is given is.
+ */
+export function serviceAccountKubeconfig(name: string, namespace: string, boundPod?: { name: string; uid: string }): string {
+  const bound = boundPod ? ['--bound-object-kind', 'Pod', '--bound-object-name', boundPod.name, '--bound-object-uid', boundPod.uid] : [];
+  const token = kubectlOk(['create', 'token', name, '-n', namespace, '--duration', '1h', ...bound]).trim();
   const admin = new KubeConfig();
   admin.loadFromFile(kubeconfigPath());
   const cluster = admin.getCurrentCluster()!;

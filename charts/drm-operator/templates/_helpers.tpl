@@ -50,8 +50,12 @@ watchNamespaces set, in a Role in each of those namespaces. */}}
 - apiGroups: [""]
   resources: [serviceaccounts]
   verbs: [get, create]
+# update: a worker Role left by an earlier version is narrowed to what workers need now.
 - apiGroups: [rbac.authorization.k8s.io]
-  resources: [roles, rolebindings]
+  resources: [roles]
+  verbs: [get, create, update]
+- apiGroups: [rbac.authorization.k8s.io]
+  resources: [rolebindings]
   verbs: [get, create]
 {{- end -}}
 

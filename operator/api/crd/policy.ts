@@ -1,10 +1,15 @@
-// The ValidatingAdmissionPolicy that carries the checks CRD CEL cannot express (CRD CEL does not
-// see untyped values such as inline input items). Installed with the CRDs, so the API server
-// refuses such objects whether or not the operator runs. Pure.
+// The ValidatingAdmissionPolicies installed with the CRDs, so the API server enforces them whether
+// or not the operator runs: the task checks CRD CEL cannot express (it does not see untyped values
+// such as inline input items), and which ConfigMap a worker may write. Pure.
 import { API_GROUP } from '../common.js';
 import { orchestratedTaskAdmissionChecks, orchestratedTaskNames, type AdmissionCheck } from '../orchestratedtask.js';
 
 export const ADMISSION_POLICY_NAME = `orchestratedtask-limits.${API_GROUP}`;
+export const WORKER_RESULTS_POLICY_NAME = `worker-results.${API_GROUP}`;
+/** The ServiceAccount worker pods run as (controllers/subtask/pod.ts WORKER_SERVICE_ACCOUNT). */
+export const WORKER_SERVICE_ACCOUNT_NAME = 'drm-worker';
+/** The token of a pod's ServiceAccount names its pod (bound tokens, Kubernetes 1.30+). */
+const POD_NAME_EXTRA = 'authentication.kubernetes.io/pod-name';
 
 export interface AdmissionPolicyObject {
   apiVersion: 'admissionregistration.k8s.io/v1';
@@ -31,11 +36,52 @@ export function buildAdmissionPolicy(checks: readonly AdmissionCheck[] = orchest
         validations: checks.map((check) => ({ expression: check.expression, messageExpression: check.messageExpression, reason: 'Invalid' })),
       },
     },
+    binding(ADMISSION_POLICY_NAME),
+    ...workerResultsPolicy(),
+  ];
+}
+
+function binding(policyName: string): AdmissionPolicyObject {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingAdmissionPolicyBinding',
+    metadata: { name: policyName, labels },
+    spec: { policyName, validationActions: ['Deny'] },
+  };
+}
+
+/**
+ * A worker pod may write exactly one ConfigMap: `<its pod's name>-result`, which is what its
+ * attempt is told to write (DRM_RESULT_CONFIGMAP, `<subtask>-a<attempt>-result`). RBAC cannot say
+ * this (create takes no resourceNames), so any other write by the worker ServiceAccount (another
+ * task's input or result, a sibling's result) is refused here; reads are refused by RBAC (the
+ * worker Role has no get).
+ */
+function workerResultsPolicy(): AdmissionPolicyObject[] {
+  const podName = `request.userInfo.extra['${POD_NAME_EXTRA}'][0]`;
+  return [
     {
       apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicyBinding',
-      metadata: { name: ADMISSION_POLICY_NAME, labels },
-      spec: { policyName: ADMISSION_POLICY_NAME, validationActions: ['Deny'] },
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: WORKER_RESULTS_POLICY_NAME, labels },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['configmaps'] }] },
+        matchConditions: [
+          {
+            name: 'worker-service-account',
+            expression: `request.userInfo.username.startsWith('system:serviceaccount:') && request.userInfo.username.endsWith(':${WORKER_SERVICE_ACCOUNT_NAME}')`,
+          },
+        ],
+        validations: [
+          {
+            expression: `'${POD_NAME_EXTRA}' in request.userInfo.extra && object.metadata.name == ${podName} + '-result'`,
+            messageExpression: `'a worker may write only its own result ConfigMap (' + ('${POD_NAME_EXTRA}' in request.userInfo.extra ? ${podName} + '-result' : 'its token names no pod') + '), not ' + object.metadata.name`,
+            reason: 'Forbidden',
+          },
+        ],
+      },
     },
+    binding(WORKER_RESULTS_POLICY_NAME),
   ];
 }

@@ -1,5 +1,7 @@
 // The identity worker pods run as, per namespace: ServiceAccount drm-worker, allowed only to
-// create and replace ConfigMaps there (for results too large for the termination message).
+// create and replace ConfigMaps there (for results too large for the termination message), and
+// no reads: its input is mounted by the kubelet. Which ConfigMap it may write (its own attempt's
+// result only) is the ValidatingAdmissionPolicy worker-results.drm.dtf.io's to enforce.
 import type { KubeClients } from '../../kube/client.js';
 import { isAlreadyExists } from '../../kube/client.js';
 import { LABELS, MANAGER } from '../labels.js';
@@ -15,7 +17,7 @@ export function forgetWorkerIdentity(namespace: string): void {
 export function workerRole(namespace: string) {
   return {
     metadata: { name: WORKER_SERVICE_ACCOUNT, namespace, labels: { [LABELS.managedBy]: MANAGER } },
-    rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'get', 'update'] }],
+    rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'update'] }],
   };
 }
 
@@ -31,7 +33,11 @@ export async function ensureWorkerIdentity(clients: KubeClients, namespace: stri
     }
   };
   await ignoreExisting(() => clients.core.createNamespacedServiceAccount({ namespace, body: { metadata: { name: WORKER_SERVICE_ACCOUNT, namespace, labels } } }));
-  await ignoreExisting(() => rbac.createNamespacedRole({ namespace, body: workerRole(namespace) }));
+  const role = workerRole(namespace);
+  await ignoreExisting(() => rbac.createNamespacedRole({ namespace, body: role }));
+  // A Role made by an earlier version (which could read every ConfigMap) is narrowed.
+  const existing = await rbac.readNamespacedRole({ name: WORKER_SERVICE_ACCOUNT, namespace });
+  if (JSON.stringify(existing.rules) !== JSON.stringify(role.rules)) await rbac.replaceNamespacedRole({ name: WORKER_SERVICE_ACCOUNT, namespace, body: { ...existing, rules: role.rules } });
   await ignoreExisting(() =>
     rbac.createNamespacedRoleBinding({
       namespace,

@@ -425,7 +425,12 @@ describe('generated files', () => {
     const policyFile = files.find((file) => file.fileName === ADMISSION_POLICY_FILE)!;
     const documents = parseAllDocuments(policyFile.content).map((document) => document.toJS() as unknown);
     expect(documents).toEqual(JSON.parse(JSON.stringify(buildAdmissionPolicy())));
-    expect(documents.map((document) => (document as { kind: string }).kind)).toEqual(['ValidatingAdmissionPolicy', 'ValidatingAdmissionPolicyBinding']);
+    expect(documents.map((document) => (document as { kind: string }).kind)).toEqual([
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+      'ValidatingAdmissionPolicy',
+      'ValidatingAdmissionPolicyBinding',
+    ]);
   });
 
   test('are the same on every run', () => {
