@@ -91,7 +91,7 @@ export class Manager {
   constructor(kubeConfig: RateLimitedKubeConfig, private readonly log: Logger, private readonly options: ManagerOptions, extraKubeConfigs: { election?: KubeConfig; scheduler?: KubeConfig } = {}) {
     const clients = makeClients(kubeConfig);
     const clock = systemClock;
-    const events = new EventRecorder(clients.core, log);
+    const events = new EventRecorder(clients.core, log, undefined, undefined, clock);
     this.caches = makeCaches(clients, log, options.watchNamespaces);
     const caches = this.caches;
     this.predictor = new PredictorService(new TrainingStore(clients.core, options.predictorNamespace ?? options.leaseNamespace, log.child({ component: 'training-store' })), log.child({ component: 'predictor' }), {

@@ -1,6 +1,7 @@
 // Kubernetes Events for transitions, as `kubectl describe` shows them. Repeats of the same
 // (object, reason, message) within a window bump the count of one Event instead of piling up.
 import type { CoreV1Api, CoreV1Event } from '@kubernetes/client-node';
+import { systemClock, type Clock } from '../runtime/clock.js';
 import type { Logger } from '../runtime/logger.js';
 import { shortHash } from '../core/split/names.js';
 
@@ -28,6 +29,7 @@ export class EventRecorder implements EventSink {
     private readonly component = 'drm-operator',
     /** Namespace for events about cluster-scoped objects (WorkerPools, Nodes). */
     private readonly clusterEventNamespace = 'default',
+    private readonly clock: Pick<Clock, 'now'> = systemClock,
   ) {}
 
   /** Fire and forget: an Event that cannot be written is logged, never fails a reconcile. */
@@ -41,7 +43,7 @@ export class EventRecorder implements EventSink {
     const namespace = target.metadata?.namespace ?? this.clusterEventNamespace;
     const objectName = target.metadata?.name ?? 'unknown';
     const key = `${target.metadata?.uid}|${type}|${reason}|${message}`;
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const seen = this.recent.get(key);
     if (seen && now.getTime() - seen.at < DEDUPE_WINDOW_MS) {
       seen.count++;

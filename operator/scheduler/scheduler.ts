@@ -61,6 +61,7 @@ export interface SchedulerDeps {
   onDemandChanged?: () => void;
   /** The predictor's relative speed per hardware; the scheduler's own observed means fill in where it has none. */
   speedEstimate?: () => SpeedEstimate;
+  /** The operator's clock, epoch milliseconds (default Date.now). */
   now?: () => number;
 }
 
@@ -115,7 +116,7 @@ export class SubtaskScheduler {
     private readonly deps: SchedulerDeps,
     private readonly options: SchedulerOptions,
   ) {
-    this.now = deps.now ?? (() => performance.now());
+    this.now = deps.now ?? (() => Date.now());
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -482,7 +483,7 @@ export class SubtaskScheduler {
           {
             name: pod.metadata!.name!,
             namespace: pod.metadata!.namespace!,
-            body: { status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: reason, lastTransitionTime: new Date() }] } },
+            body: { status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: reason, lastTransitionTime: new Date(this.now()) }] } },
           },
           strategicMergePatch,
         );
