@@ -69,9 +69,11 @@ describe('pod trouble on the real node', () => {
       }),
       namespace,
     );
+    const applied = Date.now();
     await waitUntil('the subtask naming the image pull failure', () => /ErrImagePull|ImagePullBackOff/.test(subtasksOf('no-image')[0]?.status?.message ?? ''), 60_000).catch((error: unknown) => {
       throw new Error(`${(error as Error).message}: ${JSON.stringify(subtasksOf('no-image').map((s) => s.status))}\n${operator.output().slice(-3000)}`);
     });
+    process.stdout.write(`[pod-trouble] the subtask named the image pull failure ${Date.now() - applied} ms after the task was applied\n`);
     const events = kubectlOk(['get', 'events', '-n', namespace, '--field-selector', 'involvedObject.kind=Subtask,type=Warning', '-o', 'jsonpath={.items[*].reason}']);
     expect(events).toMatch(/ErrImagePull|ImagePullBackOff/);
 

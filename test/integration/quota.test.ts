@@ -44,8 +44,10 @@ describe('a ResourceQuota that refuses pods', () => {
     expect(kubectlOk(['get', 'pods', '-n', namespace, '-o', 'name']).trim()).toBe('');
 
     applyManifest(quota(10), namespace);
+    const raised = Date.now();
     const result = kubectl(['wait', '--for=condition=Complete', 'ot/held', '-n', namespace, '--timeout=100s']);
     if (result.code !== 0) throw new Error(`${result.stderr}\n${operator.output().slice(-3000)}`);
+    process.stdout.write(`[quota] task Complete ${Date.now() - raised} ms after the quota was raised\n`);
     for (const subtask of subtasksOf('held')) expect(subtask.status).toMatchObject({ phase: 'Completed', attempts: 1 });
     expect(operator.child.exitCode).toBeNull();
   });
