@@ -4,6 +4,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { V1Node } from '@kubernetes/client-node';
 import type { Subtask } from './api/subtask.js';
+import { trustedForLearning } from './controllers/trusted-samples.js';
 import type { DashboardHistory } from './core/dashboard/history.js';
 import { poolPoints } from './dashboard/facts.js';
 import type { Caches } from './kube/caches.js';
@@ -19,10 +20,11 @@ export interface PredictorLike {
   stop(): void;
 }
 
-/** Finished subtasks teach the predictor. */
+/** Finished subtasks teach the predictor, those of the built-in worker only (trusted-samples.ts). */
 export function watchPredictor(caches: Caches, predictor: PredictorLike): void {
   caches.subtasks.addHandler((event, subtask) => {
-    if (event !== 'delete') predictor.observe(subtask, subtask.status?.nodeName ? caches.nodes.get(subtask.status.nodeName) : undefined);
+    const trusted = event === 'delete' ? undefined : trustedForLearning(subtask);
+    if (trusted) predictor.observe(trusted, subtask.status?.nodeName ? caches.nodes.get(subtask.status.nodeName) : undefined);
   });
 }
 
