@@ -3,6 +3,7 @@
 // dashboard). Without its probes the process cannot be managed, so a port it cannot listen on
 // is fatal.
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Logger } from './logger.js';
 import type { ReadyCheck } from './runnable.js';
 
@@ -43,13 +44,15 @@ export class HealthServer {
     return Object.keys(this.failing()).length === 0;
   }
 
-  listen(port: number, host: string): void {
-    this.server = http.createServer((request, response) => this.handle(request, response));
-    this.server.on('error', (error) => {
+  /** Listens; resolves with the port (the one picked when asked for 0). */
+  listen(port: number, host: string): Promise<number> {
+    const server = http.createServer((request, response) => this.handle(request, response));
+    this.server = server;
+    server.on('error', (error) => {
       this.log.fatal({ err: error.message, port }, 'health endpoint cannot listen');
       process.exit(1);
     });
-    this.server.listen(port, host);
+    return new Promise((resolve) => server.listen(port, host, () => resolve((server.address() as AddressInfo).port)));
   }
 
   async close(): Promise<void> {
