@@ -270,7 +270,9 @@ stop_node() { # name
   pkill -KILL -f -- "-address $dir/containerd.sock" 2>/dev/null || true
   # The kubelet's volume mounts (service-account tokens are tmpfs) outlive it.
   if [[ -d "$dir/kubelet" ]]; then
-    grep -o " $dir/kubelet/[^ ]*" /proc/mounts | sort -r | while read -r mnt; do umount -l "$mnt" 2>/dev/null || true; done
+    local mounts
+    mounts="$(grep -o " $dir/kubelet/[^ ]*" /proc/mounts | sort -r || true)"
+    for mnt in $mounts; do umount -l "$mnt" 2>/dev/null || true; done
   fi
 }
 

@@ -31,6 +31,7 @@ import { HistorySampler, PredictorLeadership, PredictorLoader, watchPredictor } 
 import { systemClock, type Clock } from './runtime/clock.js';
 import { Controller, keyOf, type ControllerOptions } from './runtime/controller.js';
 import { HealthServer, type Route } from './runtime/health.js';
+import { metricsRoute } from './runtime/metrics-route.js';
 import { LeaderElector } from './runtime/leader-election.js';
 import type { Logger } from './runtime/logger.js';
 import { OperatorMetrics } from './runtime/metrics.js';
@@ -269,14 +270,7 @@ export class Manager {
   private routes(dashboard: DashboardServer | undefined): Route[] {
     const exact = (path: string, body: () => unknown): Route => (request, _, send) => (request.url === path ? (send(200, body()), true) : false);
     return [
-      (request, response) => {
-        if (request.url !== '/metrics') return false;
-        void this.metrics.registry.metrics().then((text) => {
-          response.writeHead(200, { 'content-type': this.metrics.registry.contentType });
-          response.end(text);
-        });
-        return true;
-      },
+      metricsRoute(this.metrics.registry, this.log),
       exact('/debug/placement', () => this.scheduler.summary()),
       exact('/debug/predictor', () => this.predictor.status()),
       (request, _, send) => {
