@@ -27,8 +27,10 @@ import type {
   _InstanceType,
 } from '@aws-sdk/client-ec2';
 import type { WorkerPool } from '../api/workerpool.js';
+import type { V1Node } from '@kubernetes/client-node';
 import {
   poolNameOf,
+  providerIdNames,
   ProviderError,
   type Credentials,
   type InstanceState,
@@ -243,6 +245,10 @@ const ec2 = () => (sdk ??= import('@aws-sdk/client-ec2'));
 export class AwsProvider implements NodeProvider {
   readonly name = 'aws' as const;
   readonly canScale = true;
+
+  isNodeOf(instance: ProviderInstance, node: V1Node): boolean {
+    return providerIdNames(node, 'aws', instance.id);
+  }
 
   credentialsRef(pool: WorkerPool): { name: string } | undefined {
     return pool.spec.provider.aws?.credentialsSecretRef;

@@ -16,8 +16,10 @@ import type { InstanceGroupManagersClient, ZoneOperationsClient, protos } from '
 import type * as GoogleAuthLibrary from 'google-auth-library';
 import type { AuthClient } from 'google-auth-library';
 import type { WorkerPool } from '../api/workerpool.js';
+import type { V1Node } from '@kubernetes/client-node';
 import {
   poolNameOf,
+  providerIdNames,
   ProviderError,
   type Credentials,
   type InstanceState,
@@ -208,6 +210,10 @@ const compute = () => (sdk ??= Promise.all([import('@google-cloud/compute'), imp
 export class GcpProvider implements NodeProvider {
   readonly name = 'gcp' as const;
   readonly canScale = true;
+
+  isNodeOf(instance: ProviderInstance, node: V1Node): boolean {
+    return providerIdNames(node, 'gce', instance.id);
+  }
 
   credentialsRef(pool: WorkerPool): { name: string } | undefined {
     return pool.spec.provider.gcp?.credentialsSecretRef;

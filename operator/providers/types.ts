@@ -1,5 +1,6 @@
 // Where a WorkerPool's nodes come from: one interface, one adapter per provider (kwok, static,
 // aws, gcp). The WorkerPool controller only ever talks to this interface.
+import type { V1Node } from '@kubernetes/client-node';
 import type { WorkerPool } from '../api/workerpool.js';
 
 export type InstanceState = 'pending' | 'running' | 'stopping' | 'terminated';
@@ -53,6 +54,11 @@ export interface NodeProvider {
   nodeShape?(pool: WorkerPool): NodeShape | undefined;
   /** The Secret with the pool's credentials, if the pool names one (read by the controller, never by providers). */
   credentialsRef?(pool: WorkerPool): { name: string } | undefined;
+  /**
+   * Whether `node` is this instance: cloud nodes join knowing nothing of pools, and are matched by
+   * their spec.providerID (aws:///ZONE/i-…, gce://PROJECT/ZONE/NAME). Omitted: by name.
+   */
+  isNodeOf?(instance: ProviderInstance, node: V1Node): boolean;
   /** terminate() removes the Node objects too (kwok's nodes are nothing else); otherwise the controller deletes them. */
   readonly removesNodes?: boolean;
 }
@@ -80,6 +86,12 @@ export class ProviderError extends Error {
   get temporary(): boolean {
     return this.kind === 'throttled' || this.kind === 'capacity' || this.kind === 'transient';
   }
+}
+
+/** Whether a Node's spec.providerID names this instance of a provider with this scheme (aws, gce). */
+export function providerIdNames(node: V1Node, scheme: string, instanceId: string): boolean {
+  const id = node.spec?.providerID;
+  return id !== undefined && id.startsWith(`${scheme}://`) && id.endsWith(`/${instanceId}`);
 }
 
 /** The pool's name, which every provider tags or names its instances by. */

@@ -2,7 +2,8 @@
 // records every call, and fails the next call of a method when told to (as Karpenter's fake
 // cloud provider does with NextCreateErr).
 import type { WorkerPool } from '../../operator/api/workerpool.js';
-import type { LaunchResult, NodeProvider, NodeShape, ProviderContext, ProviderInstance } from '../../operator/providers/types.js';
+import type { V1Node } from '@kubernetes/client-node';
+import { providerIdNames, type LaunchResult, type NodeProvider, type NodeShape, type ProviderContext, type ProviderInstance } from '../../operator/providers/types.js';
 
 type Method = 'list' | 'launch' | 'terminate';
 
@@ -28,6 +29,11 @@ export class FakeProvider implements NodeProvider {
 
   nodeShape(): NodeShape | undefined {
     return this.shape;
+  }
+
+  /** Cloud-style: a Node is an instance when its providerID is aws:///ZONE/<id>. */
+  isNodeOf(instance: ProviderInstance, node: V1Node): boolean {
+    return providerIdNames(node, 'aws', instance.id);
   }
 
   credentialsRef(pool: WorkerPool): { name: string } | undefined {

@@ -3,7 +3,7 @@
 // predictor's expected work), what the autoscaler decides (core/scaling), and carrying that out:
 // launches through the provider; removals by cordoning idle nodes first and removing them once
 // nothing of ours runs there. Every action is kept in status.decisions and emitted as an Event.
-import type { ObjectCache, V1Node } from '@kubernetes/client-node';
+import type { ObjectCache, V1Node, V1Taint } from '@kubernetes/client-node';
 import type { Subtask } from '../../api/subtask.js';
 import { providerOf, type WorkerPool, type WorkerPoolStatus } from '../../api/workerpool.js';
 import { MAX_DECISIONS } from '../../api/workerpool.js';
@@ -219,6 +219,29 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     return Object.fromEntries(Object.entries(secret.data ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64').toString('utf8')]));
   }
 
+  /**
+   * Cloud nodes join knowing nothing of pools: a Node the provider says is one of this pool's
+   * instances gets the pool's labels and taints (as Karpenter registers a node). Returns the
+   * instances with the names of the Nodes they turned out to be.
+   */
+  async function adoptNodes(pool: WorkerPool, provider: NodeProvider, instances: ProviderInstance[]): Promise<ProviderInstance[]> {
+    if (!provider.isNodeOf) return instances;
+    const nodes = deps.nodes.list();
+    const matched: ProviderInstance[] = [];
+    for (const instance of instances) {
+      const node = nodes.find((n) => provider.isNodeOf!(instance, n));
+      if (!node) {
+        matched.push(instance);
+        continue;
+      }
+      matched.push({ ...instance, nodeName: node.metadata!.name! });
+      if (node.metadata?.labels?.[POOL_LABEL] === pool.metadata.name) continue;
+      await deps.clients.core.patchNode({ name: node.metadata!.name!, body: { metadata: { labels: poolNodeLabels(pool) }, spec: { taints: withPoolTaints(node, pool) } } }, mergePatch);
+      emit(pool, 'Normal', 'NodeRegistered', `node ${node.metadata!.name} is instance ${instance.id}: labeled and tainted for the pool`);
+    }
+    return matched;
+  }
+
   async function setDraining(name: string, draining: boolean): Promise<void> {
     await deps.clients.core.patchNode(
       { name, body: { metadata: { annotations: { [DRAINING_ANNOTATION]: draining ? 'true' : null } }, spec: { unschedulable: draining ? true : null } } },
@@ -284,6 +307,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
       return { requeueAfterMs: Math.min(interval, 15_000) };
     }
 
+    instances = await adoptNodes(pool, provider, instances);
     const stuck = stuckInstances(pool, instances);
     let state = poolState(pool, instances, nowMs);
     const removed = provider.canScale ? await finishDrains(pool, provider, state, instances, context) : [];
@@ -438,6 +462,27 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
   async function writeStatus(pool: WorkerPool, status: WorkerPoolStatus, health: PoolHealth): Promise<void> {
     await writeStatusIfChanged(deps.clients, 'WorkerPool', pool, status, { conditions: poolConditions(health), now: nowDate(clock) });
   }
+}
+
+/** The labels every node of a pool carries: its own nodeLabels, the pool and hardware labels, the GPU's. */
+export function poolNodeLabels(pool: WorkerPool): Record<string, string> {
+  const hardware = pool.spec.hardware;
+  return {
+    ...pool.spec.nodeLabels,
+    [LABELS.pool]: pool.metadata.name!,
+    [LABELS.hardware]: hardware.type,
+    ...(hardware.gpuProduct ? { [LABELS.gpuProduct]: hardware.gpuProduct } : {}),
+    ...(hardware.gpuMemoryMiB ? { [LABELS.gpuMemory]: String(hardware.gpuMemoryMiB) } : {}),
+  };
+}
+
+/** The node's taints plus the pool's it lacks (a merge patch replaces the whole list). */
+function withPoolTaints(node: V1Node, pool: WorkerPool): V1Taint[] {
+  const taints = [...(node.spec?.taints ?? [])];
+  for (const taint of pool.spec.taints ?? []) {
+    if (!taints.some((t) => t.key === taint.key && t.effect === taint.effect)) taints.push({ key: taint.key, ...(taint.value ? { value: taint.value } : {}), effect: taint.effect });
+  }
+  return taints;
 }
 
 /** The node counts of a pool's status, for its conditions. */

@@ -29,7 +29,7 @@ function gpuProvider(failing?: { method: 'list' | 'launch'; error: unknown }): F
   return provider;
 }
 
-function setup(options: { provider?: FakeProvider; pending?: PendingDemand[]; pool?: Record<string, unknown> } = {}) {
+function setup(options: { provider?: FakeProvider; pending?: PendingDemand[]; pool?: Record<string, unknown>; nodes?: V1Node[] } = {}) {
   const api = new FakeApiServer();
   const pool = workerPoolSchema.parse(workerPool('gpu', 'aws', { metadata: { uid: 'p1', generation: 1 }, spec: { maxNodes: 2, ...options.pool } }));
   api.put('workerpools', pool);
@@ -40,7 +40,7 @@ function setup(options: { provider?: FakeProvider; pending?: PendingDemand[]; po
   const reconcile = makeWorkerPoolReconciler({
     clients: api.clients(),
     pools,
-    nodes: new FakeCache<V1Node>(),
+    nodes: new FakeCache<V1Node>(options.nodes ?? []),
     subtasks: new FakeCache<Subtask>(),
     ledger: new PlacementLedger(),
     pendingDemand: () => options.pending ?? [],
@@ -100,5 +100,29 @@ describe('workerpool reconciler', () => {
     expect(provider.callsOf('launch')).toEqual([]);
     expect(condition('ScalingActive')).toMatchObject({ status: 'False', reason: 'StaticPool' });
     expect(condition('Ready')).toMatchObject({ status: 'True' });
+  });
+
+  test('a cloud node that joins as one of the pool\'s instances (by providerID) gets the pool\'s labels and taints, once', async () => {
+    const provider = gpuProvider();
+    provider.instances = [{ id: 'i-7', nodeName: 'ip-10-0-0-7.ec2.internal', state: 'running' }];
+    const node: V1Node = { metadata: { name: 'ip-10-0-0-7', labels: { 'kubernetes.io/os': 'linux' } }, spec: { providerID: 'aws:///us-west-2a/i-7', taints: [{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }] } };
+    const { api, reconcile, events } = setup({ provider, nodes: [node], pool: { taints: [{ key: 'gpu', value: 'true', effect: 'NoSchedule' }] } });
+    api.put('Node', node);
+    await reconcile('gpu');
+    const patches = api.callsOf('patchNode');
+    expect(patches).toHaveLength(1);
+    const body = patches[0]!.request.body as unknown as V1Node;
+    expect(body.metadata?.labels).toMatchObject({ 'drm.dtf.io/pool': 'gpu', 'drm.dtf.io/hardware': 'gpu', 'nvidia.com/gpu.product': 'NVIDIA-A10G', team: 'vision' });
+    expect(body.spec?.taints).toEqual([{ key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }, { key: 'gpu', value: 'true', effect: 'NoSchedule' }]);
+    expect(events.reasons()).toContain('NodeRegistered');
+  });
+
+  test('an instance whose node already carries the pool label is not patched again', async () => {
+    const provider = gpuProvider();
+    provider.instances = [{ id: 'i-8', state: 'running' }];
+    const node: V1Node = { metadata: { name: 'ip-10-0-0-8', labels: { 'drm.dtf.io/pool': 'gpu' } }, spec: { providerID: 'aws:///us-west-2a/i-8' } };
+    const { api, reconcile } = setup({ provider, nodes: [node] });
+    await reconcile('gpu');
+    expect(api.callsOf('patchNode')).toEqual([]);
   });
 });
