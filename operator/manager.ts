@@ -26,6 +26,7 @@ import { queryFromSearchParams, predictionView } from './predict/format.js';
 import { PredictorService } from './predict/service.js';
 import { TrainingStore } from './predict/store.js';
 import { KwokProvider, StaticProvider } from './providers/kwok.js';
+import { withInjectedLaunchFailures } from './providers/fault-injection.js';
 import type { NodeProvider } from './providers/types.js';
 import { HistorySampler, PredictorLeadership, PredictorLoader, watchPredictor } from './runnables.js';
 import { systemClock, type Clock } from './runtime/clock.js';
@@ -58,6 +59,8 @@ export interface ManagerOptions {
   predictorNamespace?: string;
   /** Namespace of the Secrets WorkerPools name for cloud credentials (default: the lease namespace). */
   credentialsNamespace?: string;
+  /** Honour the test-only drm.dtf.io/kwok-fail-launches annotation on kwok pools (--test-fault-injection). */
+  testFaultInjection?: boolean;
   /** Run only the tasks of these namespaces (the chart's watchNamespaces); omitted or empty: all. */
   watchNamespaces?: readonly string[];
   /** Cloud providers beyond kwok and static, by name (built by main.ts from its flags). */
@@ -72,6 +75,11 @@ export interface ManagerOptions {
 }
 
 export const DEFAULT_RESYNC_SECONDS = 600;
+
+/** The kwok provider, wrapped for test-only launch failures when asked (providers/fault-injection.ts). */
+function kwokProvider(provider: NodeProvider, testFaultInjection: boolean | undefined): NodeProvider {
+  return testFaultInjection ? withInjectedLaunchFailures(provider) : provider;
+}
 
 export class Manager {
   readonly caches: Caches;
@@ -130,7 +138,7 @@ export class Manager {
       pendingDemand: () => this.scheduler.pendingDemand(),
       predictor: this.predictor,
       metrics: this.metrics,
-      providers: { kwok: new KwokProvider(clients.core, caches.nodes), static: new StaticProvider(caches.nodes), ...options.cloudProviders },
+      providers: { kwok: kwokProvider(new KwokProvider(clients.core, caches.nodes), options.testFaultInjection), static: new StaticProvider(caches.nodes), ...options.cloudProviders },
       credentialsNamespace: options.credentialsNamespace ?? options.leaseNamespace,
       events,
       log: log.child({ controller: 'workerpool' }),

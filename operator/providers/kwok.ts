@@ -10,8 +10,6 @@ import { ProviderError, type LaunchResult, type NodeProvider, type NodeShape, ty
 
 export const POOL_LABEL = 'drm.dtf.io/pool';
 export const KWOK_ANNOTATION = 'kwok.x-k8s.io/node';
-/** Chaos for simulations: the next N launches of a pool with this annotation fail as a provider would. */
-export const FAIL_LAUNCHES_ANNOTATION = 'drm.dtf.io/kwok-fail-launches';
 
 /** The Node a kwok pool's launch creates: what a real node of the pool would register as. */
 export function kwokNodeFor(pool: WorkerPool, name: string): V1Node {
@@ -44,7 +42,6 @@ export class KwokProvider implements NodeProvider {
   readonly name = 'kwok' as const;
   readonly canScale = true;
   readonly removesNodes = true;
-  private readonly failuresInjected = new Map<string, number>();
 
   constructor(
     private readonly core: CoreV1Api,
@@ -65,7 +62,6 @@ export class KwokProvider implements NodeProvider {
   }
 
   async launch({ pool }: ProviderContext, count: number, token: string): Promise<LaunchResult> {
-    this.maybeFail(pool);
     // Names come from the token: a retried step creates the same nodes, not more.
     const base = `${pool.metadata.name!.slice(0, 40)}-${shortHash(token).slice(0, 6)}`;
     const instances: ProviderInstance[] = [];
@@ -93,16 +89,6 @@ export class KwokProvider implements NodeProvider {
       } catch (error) {
         if (!isNotFound(error)) throw new ProviderError(`deleting node ${name}: ${(error as Error).message}`, 'transient', { cause: error });
       }
-    }
-  }
-
-  private maybeFail(pool: WorkerPool): void {
-    const wanted = Number.parseInt(pool.metadata.annotations?.[FAIL_LAUNCHES_ANNOTATION] ?? '0', 10);
-    const key = `${pool.metadata.uid}:${pool.metadata.annotations?.[FAIL_LAUNCHES_ANNOTATION]}`;
-    const failed = this.failuresInjected.get(key) ?? 0;
-    if (Number.isFinite(wanted) && failed < wanted) {
-      this.failuresInjected.set(key, failed + 1);
-      throw new ProviderError(`injected failure ${failed + 1} of ${wanted} (${FAIL_LAUNCHES_ANNOTATION}): InsufficientInstanceCapacity`, failed % 2 === 0 ? 'capacity' : 'throttled');
     }
   }
 }

@@ -38,7 +38,8 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 beforeAll(async () => {
   installCrds();
   namespace = createNamespace('autoscale');
-  operator = startOperator({ healthPort: PORT, extraArgs: ['--predictor-namespace', namespace, '--qps', '100', '--burst', '200'] });
+  // --test-fault-injection: the flaky pool's drm.dtf.io/kwok-fail-launches annotation is honoured.
+  operator = startOperator({ healthPort: PORT, extraArgs: ['--predictor-namespace', namespace, '--qps', '100', '--burst', '200', '--test-fault-injection'] });
   await waitForOperator(PORT);
 });
 
