@@ -285,6 +285,14 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     const name = key.includes('/') ? key.slice(key.indexOf('/') + 1) : key;
     const pool = deps.pools.get(name);
     if (!pool || pool.metadata.deletionTimestamp) return;
+    // A pool stored before these fields were required lacks them: said in its status, not thrown
+    // on every reconcile. Applying it again lets the API server fill in the defaults.
+    const missing = (['hardware', 'provider', 'scaling'] as const).filter((field) => (pool.spec as Partial<WorkerPool['spec']>)[field] === undefined);
+    if (missing.length > 0) {
+      const problem = { reason: 'SpecIncomplete', message: `spec.${missing.join(', spec.')} missing (stored under an older schema): apply the pool again so the API server fills in the defaults` };
+      await writeStatus(pool, { ...(pool.status ?? {}), message: problem.message }, { ...healthOf(pool.status), canScale: false, providerProblem: problem });
+      return;
+    }
     const interval = pool.spec.scaling.intervalSeconds * 1000;
     const providerName = providerOf(pool.spec.provider);
     const provider = providerName ? deps.providers[providerName] : undefined;
