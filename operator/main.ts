@@ -23,6 +23,7 @@ Options:
   --predictor-namespace NS   namespace of the predictor's training ConfigMaps (default: the lease namespace)
   --credentials-namespace NS namespace of the Secrets WorkerPools name for cloud credentials (default: the lease namespace)
   --watch-namespaces NS,...  run only the tasks of these namespaces (default: every namespace)
+  --max-subtasks-per-namespace N  most subtasks one namespace may hold; a split over it waits (default 0: no limit)
   --test-fault-injection     for tests: kwok pools annotated drm.dtf.io/kwok-fail-launches=N fail their next N launches
   --aws-endpoint URL         EC2 endpoint (default: the region's; e.g. a local moto server)
   --gcp-endpoint URL         Compute API endpoint, e.g. http://127.0.0.1:8089 for a local fake (default: compute.googleapis.com)
@@ -56,6 +57,7 @@ function parseFlags() {
     'predictor-namespace': { type: 'string' },
     'credentials-namespace': { type: 'string' },
     'watch-namespaces': { type: 'string' },
+    'max-subtasks-per-namespace': { type: 'string', default: '0' },
     'test-fault-injection': { type: 'boolean' },
     'aws-endpoint': { type: 'string' },
     'gcp-endpoint': { type: 'string' },
@@ -189,6 +191,7 @@ const manager = new Manager(kubeConfig, log, {
   ...(values['predictor-namespace'] ? { predictorNamespace: values['predictor-namespace'] } : {}),
   ...(values['credentials-namespace'] ? { credentialsNamespace: values['credentials-namespace'] } : {}),
   ...(watchNamespaces.length > 0 ? { watchNamespaces } : {}),
+  maxSubtasksPerNamespace: Math.floor(nonNegativeNumber('max-subtasks-per-namespace', values['max-subtasks-per-namespace'])),
   ...(values['test-fault-injection'] ? { testFaultInjection: true } : {}),
   cloudProviders: {
     aws: new AwsProvider(values['aws-endpoint'] ? { endpoint: values['aws-endpoint'] } : {}),

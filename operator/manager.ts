@@ -61,6 +61,8 @@ export interface ManagerOptions {
   credentialsNamespace?: string;
   /** Honour the test-only drm.dtf.io/kwok-fail-launches annotation on kwok pools (--test-fault-injection). */
   testFaultInjection?: boolean;
+  /** Most Subtasks one namespace may hold; a split over it waits (0 or omitted: no limit). */
+  maxSubtasksPerNamespace?: number;
   /** Run only the tasks of these namespaces (the chart's watchNamespaces); omitted or empty: all. */
   watchNamespaces?: readonly string[];
   /** Cloud providers beyond kwok and static, by name (built by main.ts from its flags). */
@@ -154,6 +156,7 @@ export class Manager {
       predictor: this.predictor,
       requestedCpuMillis: (node) => this.scheduler.ledger.usedView(node).cpuMillis,
       clock,
+      ...(options.maxSubtasksPerNamespace ? { maxSubtasksPerNamespace: options.maxSubtasksPerNamespace } : {}),
     }), caches.tasks);
     watchTasks(caches, (key) => tasks.enqueue(key));
     const subtasks = controller('subtask', makeSubtaskReconciler({ clients, tasks: caches.tasks, subtasks: caches.subtasks, pods: caches.pods, nodes: caches.nodes, events, log: log.child({ controller: 'subtask' }), podOptions, clock }), caches.subtasks);

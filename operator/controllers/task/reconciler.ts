@@ -42,6 +42,11 @@ export interface TaskReconcilerDeps {
   requestedCpuMillis?: (nodeName: string) => number;
   /** The one clock (default: the system's). */
   clock?: Pick<Clock, 'now'>;
+  /**
+   * Most Subtasks one namespace may hold (--max-subtasks-per-namespace): a split that would pass
+   * it waits, or fails when the task alone needs more. Omitted or 0: no limit.
+   */
+  maxSubtasksPerNamespace?: number;
   /** Most bytes (as JSON) of subtask results one merge reads; more fails the task (default MAX_MERGE_BYTES). */
   maxMergeBytes?: number;
 }
@@ -196,6 +201,30 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     }
   }
 
+  /**
+   * Whether the split stops here: it waits for the namespace's other subtasks to go (said in the
+   * status), or the task failed because it alone needs more than the limit. false: go ahead.
+   */
+  async function overNamespaceLimit(task: OrchestratedTask, status: OrchestratedTaskStatus, needed: number): Promise<boolean> {
+    const limit = deps.maxSubtasksPerNamespace ?? 0;
+    if (limit <= 0) return false;
+    const namespace = task.metadata.namespace!;
+    const limitText = `the operator's limit of ${limit} subtasks per namespace (--max-subtasks-per-namespace)`;
+    if (needed > limit) {
+      const message = `cannot split: the task needs ${needed} subtasks, more than ${limitText}`;
+      await writeStatus(task, { ...status, phase: 'Failed', message, completionTime: now().toISOString() }, 'SplitFailed');
+      emit(task, 'Warning', 'SplitFailed', message);
+      return true;
+    }
+    // A split interrupted half-way counts its own subtasks once, as part of `needed`.
+    const others = deps.subtasks.list(namespace).filter((s) => s.spec.taskRef.name !== task.metadata.name).length;
+    if (others + needed <= limit) return false;
+    const message = `splitting waits: namespace ${namespace} holds ${others} subtasks of other tasks and this task needs ${needed}, over ${limitText}`;
+    if (status.message !== message) emit(task, 'Warning', 'NamespaceSubtaskLimit', message);
+    await writeStatus(task, { ...status, phase: 'Pending', message });
+    return true;
+  }
+
   async function split(task: OrchestratedTask, status: OrchestratedTaskStatus): Promise<ReconcileResult | void> {
     const items = await loadItems(task);
     if (!Array.isArray(items)) {
@@ -220,6 +249,7 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
       emit(task, 'Warning', 'SplitFailed', error.message);
       return;
     }
+    if (await overNamespaceLimit(task, status, plan.subtasks.length)) return { requeueAfterMs: 30_000 };
     for (const note of plan.notes) emit(task, 'Normal', 'SplitNote', note);
     for (const problem of simulationAnnotations(task.metadata.annotations).ignored) emit(task, 'Warning', 'SimulationIgnored', problem);
     const perSubtaskItems = Math.ceil(items.length / Math.max(1, plan.subtasks.length));
