@@ -42,6 +42,8 @@ export interface RunFigures {
 
 export interface OperatorFigures {
   peakRssMiB: number;
+  /** The V8 heap in use at its largest (sampled every 0.5 s): what is live, next to what the process holds. */
+  peakHeapMiB: number;
   cpuSeconds: number;
   peakQueueDepth: number;
   /** A fresh operator, synced, on the cluster holding the finished run: its resident memory. */
@@ -161,7 +163,7 @@ async function watchRun(namespace: string, pods: number, topPath: string, isDone
 }
 
 interface Sampler {
-  stop(): Pick<OperatorFigures, 'peakRssMiB' | 'cpuSeconds' | 'peakQueueDepth'>;
+  stop(): Pick<OperatorFigures, 'peakRssMiB' | 'peakHeapMiB' | 'cpuSeconds' | 'peakQueueDepth'>;
 }
 
 function procStatus(pid: number, field: string): number {
@@ -180,13 +182,18 @@ function sampleOperator(operator: ManagedProcess, healthPort: number): Sampler {
   const pid = operator.child.pid!;
   const cpuAtStart = cpuSeconds(pid);
   let peakQueueDepth = 0;
+  let peakHeapMiB = 0;
   let stopped = false;
   void (async () => {
     while (!stopped) {
       try {
         const metrics = await (await fetch(`http://127.0.0.1:${healthPort}/metrics`)).text();
         let depth = 0;
-        for (const line of metrics.split('\n')) if (line.startsWith('drm_workqueue_depth{')) depth += Number(line.slice(line.lastIndexOf(' ') + 1));
+        for (const line of metrics.split('\n')) {
+          const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+          if (line.startsWith('drm_workqueue_depth{')) depth += value;
+          if (line.startsWith('nodejs_heap_size_used_bytes ')) peakHeapMiB = Math.max(peakHeapMiB, value / 1048576);
+        }
         peakQueueDepth = Math.max(peakQueueDepth, depth);
       } catch {
         // a scrape that fails under load is skipped
@@ -197,9 +204,21 @@ function sampleOperator(operator: ManagedProcess, healthPort: number): Sampler {
   return {
     stop: () => {
       stopped = true;
-      return { peakRssMiB: procStatus(pid, 'VmHWM'), cpuSeconds: cpuSeconds(pid) - cpuAtStart, peakQueueDepth };
+      return { peakRssMiB: procStatus(pid, 'VmHWM'), peakHeapMiB, cpuSeconds: cpuSeconds(pid) - cpuAtStart, peakQueueDepth };
     },
   };
+}
+
+/** DRM_OPERATOR_NODE_OPTIONS becomes the operator's NODE_OPTIONS (e.g. --cpu-prof, --max-old-space-size=200), not the bench's. */
+function startOperatorWith(healthPort: number, extraArgs: string[]): ManagedProcess {
+  const saved = process.env.NODE_OPTIONS;
+  if (process.env.DRM_OPERATOR_NODE_OPTIONS) process.env.NODE_OPTIONS = process.env.DRM_OPERATOR_NODE_OPTIONS;
+  try {
+    return startOperator({ healthPort, extraArgs });
+  } finally {
+    if (saved === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = saved;
+  }
 }
 
 function checkAlive(operator: ManagedProcess): void {
@@ -309,7 +328,7 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleResult> {
   const healthPort = 20000 + Math.floor(Math.random() * 10000);
   const operatorArgs = ['--no-dashboard', '--log-level', 'warn', ...options.operatorArgs];
   log(`starting the operator and a kwok WorkerPool of ${nodes} nodes`);
-  let operator = startOperator({ healthPort, extraArgs: operatorArgs });
+  let operator = startOperatorWith(healthPort, operatorArgs);
   const results: ShapeResult[] = [];
   const namespaces: string[] = [];
   try {
@@ -366,7 +385,7 @@ export async function benchScale(options: ScaleOptions): Promise<ScaleResult> {
       const sampled = sampler.stop();
       // A freshly started operator on a cluster holding the finished run: what it costs to remember.
       await operator.stop();
-      operator = startOperator({ healthPort, extraArgs: operatorArgs });
+      operator = startOperatorWith(healthPort, operatorArgs);
       const idleRssMiB = await idleRss(operator, healthPort);
       log(`    operator: peak ${sampled.peakRssMiB.toFixed(0)} MiB, ${sampled.cpuSeconds.toFixed(1)} CPU s, queue depth ≤ ${sampled.peakQueueDepth}; restarted beside the finished run: ${idleRssMiB.toFixed(0)} MiB`);
       ours.etcd.deleted = await deleteAndCount(oursNs, 'orchestratedtasks', log);
@@ -405,7 +424,7 @@ export function scaleLines(result: ScaleResult, shape: ShapeResult): string[] {
     row('etcd per pod, all bound', perPod(ours.etcd.running, ours.pods), perPod(job.etcd.running, job.pods), total(ours.etcd.running, 'bytes') / total(job.etcd.running, 'bytes')),
     row('etcd per pod, done', perPod(ours.etcd.finished, ours.pods), perPod(job.etcd.finished, job.pods), total(ours.etcd.finished, 'bytes') / total(job.etcd.finished, 'bytes')),
     row('etcd left after delete (objects, events included)', String(total(ours.etcd.deleted, 'objects')), String(total(job.etcd.deleted, 'objects'))),
-    row('operator peak RSS (MiB)', fixed(ours.operator.peakRssMiB, 0), '—'),
+    row('operator peak RSS / peak heap used (MiB)', `${fixed(ours.operator.peakRssMiB, 0)} / ${fixed(ours.operator.peakHeapMiB, 0)}`, '—'),
     row('operator CPU seconds', fixed(ours.operator.cpuSeconds), '—'),
     row('work queue peak depth', String(ours.operator.peakQueueDepth), '—'),
     row('operator RSS idle: nodes only / restarted beside the finished run (MiB)', `${fixed(ours.operator.idleEmptyRssMiB, 0)} / ${fixed(ours.operator.idleRssMiB, 0)}`, '—'),

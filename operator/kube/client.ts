@@ -13,13 +13,25 @@ import {
 } from '@kubernetes/client-node';
 import { TokenBucket } from '../runtime/rate-limiter.js';
 
-/** A KubeConfig that waits for a rate-limiter token before authenticating each request. */
+/**
+ * A KubeConfig that waits for a rate-limiter token before authenticating each request, and sends
+ * every request over one connection pool. client-node makes a new undici Agent per request: a new
+ * TCP and TLS handshake each time (most of the operator's CPU at scale, and a socket left to
+ * linger per request). Credentials stay per request (headers); the pool is per cluster and user.
+ */
 export class RateLimitedKubeConfig extends KubeConfig {
   limiter: TokenBucket | undefined;
+  private readonly pools = new Map<string, ReturnType<RequestContext['getDispatcher']>>();
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     if (this.limiter) await this.limiter.take();
-    return super.applySecurityAuthentication(context);
+    await super.applySecurityAuthentication(context);
+    const fresh = context.getDispatcher();
+    if (!fresh) return;
+    const key = `${this.getCurrentCluster()?.server}|${this.getCurrentUser()?.name}`;
+    const pool = this.pools.get(key);
+    if (pool) context.setDispatcher(pool);
+    else this.pools.set(key, fresh);
   }
 }
 
@@ -43,7 +55,8 @@ export function loadKubeConfig(options: ClientOptions): RateLimitedKubeConfig {
  * behind a burst of reconcile traffic would miss its deadline and cost the leadership.
  */
 export function loadUnlimitedKubeConfig(options: Pick<ClientOptions, 'kubeconfig'>): KubeConfig {
-  const kubeConfig = new KubeConfig();
+  // No limiter, but the shared connection pool: a renewal should not wait on a TLS handshake either.
+  const kubeConfig = new RateLimitedKubeConfig();
   if (options.kubeconfig) kubeConfig.loadFromFile(options.kubeconfig);
   else kubeConfig.loadFromDefault();
   return kubeConfig;

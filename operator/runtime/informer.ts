@@ -49,6 +49,8 @@ export class ResilientInformer<T extends KubernetesObject> {
     for (const event of ['add', 'update', 'delete'] as const) {
       this.informer.on(event, (object: T) => {
         this.connected = true;
+        // The cache holds this very object: managedFields (often half of its bytes) is never read.
+        if (event !== 'delete' && object.metadata?.managedFields) delete object.metadata.managedFields;
         if (!this.inScope(object.metadata?.namespace)) return;
         for (const handler of this.handlers) handler(event, object);
       });

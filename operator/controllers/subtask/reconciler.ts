@@ -97,13 +97,13 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
   async function createAttemptPod(subtask: Subtask, attempt: number): Promise<void> {
     const namespace = subtask.metadata.namespace!;
     await ensureWorkerIdentity(clients, namespace);
-    try {
-      await clients.core.readNamespacedConfigMap({ name: inputConfigMapNameFor(subtask.metadata.name!), namespace });
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-      const items = await resolveItems(subtask);
+    // A first attempt (nearly every one) creates without asking first: one request, not two. A
+    // retry looks first, so its input is not resolved again from sources that may be gone.
+    const name = inputConfigMapNameFor(subtask.metadata.name!);
+    const exists = attempt > 1 && (await ignoreNotFound(clients.core.readNamespacedConfigMap({ name, namespace }))) !== undefined;
+    if (!exists) {
       try {
-        await clients.core.createNamespacedConfigMap({ namespace, body: buildInputConfigMap(subtask, items, namespace) });
+        await clients.core.createNamespacedConfigMap({ namespace, body: buildInputConfigMap(subtask, await resolveItems(subtask), namespace) });
       } catch (createError) {
         if (!isAlreadyExists(createError)) throw createError;
       }

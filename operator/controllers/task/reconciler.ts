@@ -63,6 +63,9 @@ export function subtasksOf(task: OrchestratedTask, subtasks: ObjectCache<Subtask
     .filter((s) => s.spec.taskRef.name === task.metadata.name && (!s.spec.taskRef.uid || s.spec.taskRef.uid === task.metadata.uid));
 }
 
+/** Subtask creates in flight during a split. */
+const SPLIT_CONCURRENCY = 16;
+
 export function resultConfigMapName(taskName: string, chunk: number): string {
   return taskResultConfigMapName(taskName, chunk);
 }
@@ -174,6 +177,10 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
   }
 
   async function createSubtask(task: OrchestratedTask, planned: PlannedSubtask): Promise<void> {
+    // A split redone because the cache had not yet seen its own status write finds its subtasks
+    // here: no create refused as a duplicate, and no read to check whose it is.
+    const cached = deps.subtasks.get(planned.name, task.metadata.namespace);
+    if (cached && controllerUid(cached.metadata) === task.metadata.uid) return;
     const body = {
       apiVersion: GROUP_VERSION,
       kind: 'Subtask',
@@ -272,7 +279,13 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
       emit(task, 'Normal', 'Predicted', `per subtask: ${view.executionSeconds} s, cpu ${view.cpu}, memory ${view.memory}${view.gpu ? `, ${view.gpu} GPU` : ''} on ${view.hardware} (${view.source}, confidence ${view.confidence})${cappedNote}`);
     }
     try {
-      for (const { planned } of resolved) await createSubtask(task, planned);
+      // Several creates in flight (the client's rate limiter still bounds them): one at a time,
+      // a 10,000-subtask split waits out 10,000 round trips before the last subtask can start.
+      let next = 0;
+      const creator = async () => {
+        while (next < resolved.length) await createSubtask(task, resolved[next++]!.planned);
+      };
+      await Promise.all(Array.from({ length: Math.min(SPLIT_CONCURRENCY, resolved.length) }, creator));
     } catch (error) {
       if (error instanceof SplitError) {
         await writeStatus(task, { ...status, phase: 'Failed', message: `cannot split: ${error.message}`, completionTime: now().toISOString() }, 'SplitFailed');
