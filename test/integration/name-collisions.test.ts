@@ -4,39 +4,24 @@
 // results are too large for the status (both once went to one result ConfigMap).
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { dataParallelTask, ensembleTask } from '../builders/index.js';
-import { createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk } from '../support/cluster.js';
-import { startDevRunner, startOperator, stopAll, waitForNodesReady, waitForOperator, type ManagedProcess } from '../support/operator.js';
-import { pinnedPool, type PinnedPool } from '../support/pinned-pool.js';
-import { taskReader } from '../support/tasks.js';
+import { kubectlOk } from '../support/cluster.js';
+import { startIsolatedRun, type IsolatedRun } from '../support/isolated-run.js';
 
-const suffix = Date.now().toString(36).slice(-5);
-const NODES = [`nc-cpu-1-${suffix}:cpu:8:16Gi`];
-const PORT = 18391;
+let run: IsolatedRun;
 let namespace = '';
-let operator: ManagedProcess;
-let tasks: ReturnType<typeof taskReader>;
-let pool: PinnedPool;
+let tasks: IsolatedRun['tasks'];
 
 beforeAll(async () => {
-  installCrds();
-  namespace = createNamespace('collide');
-  tasks = taskReader(namespace, () => operator.output().slice(-3000));
-  startDevRunner(NODES);
-  operator = startOperator({ healthPort: PORT, leaderElect: true, leaseNamespace: namespace });
-  await waitForNodesReady(NODES.map((n) => n.split(':')[0]!));
-  await waitForOperator(PORT);
-  pool = pinnedPool(`nc-${suffix}`, NODES[0]!.split(':')[0]!);
+  run = await startIsolatedRun('collide', 18391);
+  ({ namespace, tasks } = run);
 }, 180_000);
 
 afterAll(async () => {
-  await stopAll();
-  pool.remove();
-  deleteNamespace(namespace);
-  kubectl(['delete', 'node', ...NODES.map((n) => n.split(':')[0]!), '--ignore-not-found', '--wait=false']);
+  await run.stop();
 });
 
 const small = { cpu: '100m', memory: '64Mi' };
-const placed = () => ({ resources: small, poolSelector: pool.poolSelector });
+const placed = () => ({ resources: small, poolSelector: run.pool.poolSelector });
 
 test('Ensemble task a with variant v-x and task a-v with variant x both complete with their own results', async () => {
   tasks.apply(ensembleTask('a', { spec: { taskType: 'echo', input: { items: [1, 2] }, variants: [{ name: 'v-x' }], ...placed() } }));
