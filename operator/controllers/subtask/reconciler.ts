@@ -105,6 +105,8 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
       try {
         await clients.core.createNamespacedConfigMap({ namespace, body: buildInputConfigMap(subtask, await resolveItems(subtask), namespace) });
       } catch (createError) {
+        // An input document the API server will not store (over 1 MiB) never will: fail, not retry forever.
+        if (isInvalid(createError)) throw new PermanentError(`the API server refused the input ConfigMap ${name}: ${describeError(createError)}`, 'InputRejected');
         if (!isAlreadyExists(createError)) throw createError;
       }
     }

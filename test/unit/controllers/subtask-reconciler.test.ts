@@ -64,14 +64,18 @@ describe('subtask reconciler: refusals', () => {
     expect(sync()?.attempts).toBe(1);
   });
 
-  test('a pod the API server rejects as invalid fails the subtask with the cause, in status, condition and Event', async () => {
+  test.each([
+    ['a pod the API server rejects as invalid', 'createNamespacedPod', 'Pod "job-p0-a1" is invalid: spec.containers[0].image: Required value', 'PodRejected', 'is invalid'],
+    // An input document over 1 MiB is never stored: failing beats retrying forever.
+    ['an input ConfigMap the API server refuses (too large)', 'createNamespacedConfigMap', 'ConfigMap "job-p0-input" is invalid: []: Too long: must have at most 1048576 bytes', 'InputRejected', 'the API server refused the input ConfigMap job-p0-input'],
+  ])('%s fails the subtask with the cause, in status, condition and Event', async (_what, method, message, reason, said) => {
     const { api, events, reconcile, sync } = setup();
-    api.failNext('createNamespacedPod', apiError(422, 'Pod "job-p0-a1" is invalid: spec.containers[0].image: Required value'));
+    api.failNext(method, apiError(422, message));
     await reconcile('ns/job-p0');
     const status = sync();
-    expect(status).toMatchObject({ phase: 'Failed', lastFailure: { reason: 'PodRejected' } });
-    expect(status?.message).toMatch(/is invalid/);
-    expect(status?.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True', reason: 'PodRejected' });
-    expect(events.reasons('Warning')).toContain('PodRejected');
+    expect(status).toMatchObject({ phase: 'Failed', lastFailure: { reason } });
+    expect(status?.message).toContain(said);
+    expect(status?.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True', reason });
+    expect(events.reasons('Warning')).toContain(reason);
   });
 });
