@@ -42,6 +42,8 @@ down() {
     local helm
     helm="$(tool_path helm)"
     "$(tool_path kubectl)" delete -f "$HACK_DIR/demo/pools.yaml" --ignore-not-found --wait=false >/dev/null 2>&1 || true
+    # While its operator still runs to finalize the tasks.
+    delete_demo_namespace "$(tool_path kubectl)"
     "$helm" uninstall "$RELEASE" --namespace "$RELEASE_NAMESPACE" --wait --timeout 60s >/dev/null 2>&1 || true
   fi
   if [[ "${1:-}" != "--keep-cluster" ]]; then bash "$HACK_DIR/cluster.sh" down; fi

@@ -148,3 +148,19 @@ ensure_container_tools() {
   apt-get update -qq >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
+
+# Deletes the demo's namespace (npm run demo applies examples/ there). Its tasks are deleted first,
+# while an operator may still finalize them; whatever still holds the operator's finalizer after
+# that has no operator left to release it, so the finalizer is removed here.
+delete_demo_namespace() { # kubectl
+  local kubectl="$1" namespace="${DRM_DEMO_NAMESPACE:-drm-demo}" kind name
+  "$kubectl" get namespace "$namespace" >/dev/null 2>&1 || return 0
+  log "deleting the demo's tasks and namespace $namespace"
+  "$kubectl" delete orchestratedtasks --all -n "$namespace" --wait=true --timeout=60s >/dev/null 2>&1 || true
+  for kind in orchestratedtasks subtasks; do
+    for name in $("$kubectl" get "$kind" -n "$namespace" -o name 2>/dev/null); do
+      "$kubectl" patch "$name" -n "$namespace" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1 || true
+    done
+  done
+  "$kubectl" delete namespace "$namespace" --wait=true --timeout=120s >/dev/null
+}

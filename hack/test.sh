@@ -24,8 +24,13 @@ log "build"; npm run --silent build
 # user's own, the run refuses to start.
 stop_other_operators() {
   local releases
-  # The demo's static pools over the real nodes would let the tests' subtasks onto those nodes.
-  using_external_cluster || "$DRM_KUBECTL" delete -f "$HACK_DIR/demo/pools.yaml" --ignore-not-found >/dev/null 2>&1 || true
+  if ! using_external_cluster; then
+    # The demo's static pools over the real nodes would let the tests' subtasks onto those nodes,
+    # and its finished subtasks would teach the tests' operators (they learn from every finished
+    # subtask they see).
+    "$DRM_KUBECTL" delete -f "$HACK_DIR/demo/pools.yaml" --ignore-not-found >/dev/null 2>&1 || true
+    delete_demo_namespace "$DRM_KUBECTL"
+  fi
   releases="$("$DRM_HELM" list --all-namespaces --output json 2>/dev/null \
     | node -e 'let s="";process.stdin.on("data",(d)=>s+=d).on("end",()=>{for(const r of JSON.parse(s||"[]"))if(String(r.chart).startsWith("drm-operator-"))console.log(r.namespace+" "+r.name)})')"
   [[ -z "$releases" ]] && return 0
