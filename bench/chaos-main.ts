@@ -1,0 +1,49 @@
+// `npm run chaos [-- --subtasks N --nodes N --kills N --throttle-seconds N --seed N --json]`: faults
+// while tasks run, then checks that nothing was lost or done twice (bench/chaos.ts). Exits 1 when
+// a check fails.
+import { parseArgs } from 'node:util';
+import { runChaos } from './chaos.js';
+
+const { values } = parseArgs({
+  options: {
+    subtasks: { type: 'string', default: '2000' },
+    'micro-batches': { type: 'string', default: '20' },
+    stages: { type: 'string', default: '5' },
+    nodes: { type: 'string', default: '50' },
+    kills: { type: 'string', default: '10' },
+    'throttle-seconds': { type: 'string', default: '60' },
+    work: { type: 'string', default: '5s' },
+    seed: { type: 'string', default: String(Date.now() % 100_000) },
+    json: { type: 'boolean' },
+  },
+});
+const number = (flag: keyof typeof values) => {
+  const value = Number(values[flag]);
+  if (!Number.isInteger(value) || value < 0) {
+    process.stderr.write(`--${flag} must be a whole number\n`);
+    process.exit(2);
+  }
+  return value;
+};
+const log = (line: string) => process.stderr.write(`[chaos] ${line}\n`);
+const options = {
+  subtasks: number('subtasks'),
+  microBatches: number('micro-batches'),
+  stages: number('stages'),
+  nodes: number('nodes'),
+  kills: number('kills'),
+  throttleSeconds: number('throttle-seconds'),
+  workDuration: values.work!,
+  seed: number('seed'),
+  log,
+};
+log(`seed ${options.seed}`);
+const report = await runChaos(options);
+if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+else {
+  process.stdout.write(`faults (seed ${options.seed}, ${report.seconds.toFixed(0)} s in all):\n`);
+  for (const fault of report.faults) process.stdout.write(`  ${fault.at.toFixed(0).padStart(5)} s  ${fault.kind.padEnd(18)} recovered in ${fault.recoverySeconds.toFixed(1).padStart(6)} s  ${fault.detail}\n`);
+  process.stdout.write(`attempts: ${report.attempts.total} for ${report.attempts.subtasks} subtasks; failed attempts by reason ${JSON.stringify(report.attempts.retriesByReason)}\n`);
+  for (const c of report.checks) process.stdout.write(`  ${c.ok ? 'PASS' : 'FAIL'} ${c.name}: ${c.detail}\n`);
+}
+process.exit(report.checks.every((c) => c.ok) ? 0 : 1);

@@ -1,0 +1,390 @@
+// Chaos on a control plane of its own (hack/scale-cluster.sh): while a large DataParallel task and
+// a pipeline run on kwok nodes, kill the leading operator (two replicas, leader election) at random
+// moments, restart kube-apiserver and etcd, delete a tenth of the nodes that run subtasks, and
+// throttle the operator's API requests; then check that nothing was lost or done twice. The faults
+// and the time each took to recover are the report; the checks are pass/fail.
+import { KubeConfig } from '@kubernetes/client-node';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dataParallelTask, pipelineParallelTask, workerPool } from '../test/builders/index.js';
+import { createNamespace, installCrds, kubeconfigPath, kubectl, kubectlOk, manifestInput, rootDir } from '../test/support/cluster.js';
+import { readiness, startOperator, type ManagedProcess } from '../test/support/operator.js';
+import { waitUntil } from '../test/support/wait.js';
+
+export interface ChaosOptions {
+  subtasks: number;
+  /** Pipeline shape: micro-batches × stages. */
+  microBatches: number;
+  stages: number;
+  nodes: number;
+  kills: number;
+  /** How long the API is throttled. */
+  throttleSeconds: number;
+  /** Simulated work per subtask, so that subtasks are running when faults strike. */
+  workDuration: string;
+  seed: number;
+  log: (line: string) => void;
+}
+
+export interface Fault {
+  kind: 'kill-leader' | 'restart-apiserver' | 'restart-etcd' | 'delete-nodes' | 'throttle-api';
+  at: number;
+  detail: string;
+  recoverySeconds: number;
+}
+
+export interface ChaosReport {
+  faults: Fault[];
+  checks: Array<{ name: string; ok: boolean; detail: string }>;
+  seconds: number;
+  attempts: { subtasks: number; total: number; retriesByReason: Record<string, number> };
+}
+
+// Deterministic choices from the seed, so a failing run can be told apart from a flaky one.
+function random(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 0x1_0000_0000;
+  };
+}
+
+const localDir = () => {
+  const dir = process.env.DRM_LOCAL_DIR;
+  // Faults restart etcd and kube-apiserver: never those of the shared cluster.
+  if (!dir || path.resolve(dir) === path.join(rootDir, '.local')) throw new Error('chaos runs only on its own control plane: run it through `npm run chaos` (hack/scale-cluster.sh sets DRM_LOCAL_DIR)');
+  return dir;
+};
+
+function pidOf(component: string): number {
+  return Number(readFileSync(path.join(localDir(), 'cluster', 'run', `${component}.pid`), 'utf8').trim());
+}
+
+async function killAndWait(pid: number, signal: NodeJS.Signals): Promise<void> {
+  process.kill(pid, signal);
+  await waitUntil(`process ${pid} gone`, () => {
+    try {
+      process.kill(pid, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  }, 60_000);
+}
+
+/** hack/cluster.sh up starts whatever of the control plane is not running, and waits until it answers. */
+function clusterUp(): void {
+  const result = spawnSync('bash', [path.join(rootDir, 'hack', 'cluster.sh'), 'up'], { env: { ...process.env, KUBECONFIG: '' }, encoding: 'utf8', timeout: 300_000 });
+  if (result.status !== 0) throw new Error(`cluster.sh up failed: ${result.stderr}`);
+}
+
+const apiAnswers = () => kubectl(['get', '--raw', '/readyz', '--request-timeout=3s']).code === 0;
+
+interface Replica {
+  port: number;
+  process: ManagedProcess;
+}
+
+export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
+  const { log } = options;
+  localDir();
+  const rand = random(options.seed);
+  installCrds();
+  const suffix = Date.now().toString(36).slice(-5);
+  const pool = `chaos-${suffix}`;
+  const namespace = createNamespace('chaos');
+  const basePort = 21000 + Math.floor(rand() * 5000);
+  const operatorArgs = ['--no-dashboard', '--log-level', 'warn', '--kubeconfig', operatorIdentity()];
+  const replicas: Replica[] = [0, 1].map((i) => ({ port: basePort + i, process: startOperator({ healthPort: basePort + i, leaderElect: true, leaseNamespace: 'default', extraArgs: operatorArgs }) }));
+  const faults: Fault[] = [];
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+  const leader = async () => {
+    for (const replica of replicas) if ((await readiness(replica.port))?.leader) return replica;
+    return undefined;
+  };
+  try {
+    await waitUntil('a leader', async () => (await leader()) !== undefined, 120_000);
+    kubectlOk(['apply', '-f', '-'], manifestInput(workerPool(pool, 'kwok', { metadata: { labels: { chaos: suffix } }, spec: { provider: { kwok: { node: { cpu: '32', memory: '128Gi' } } }, minNodes: options.nodes, maxNodes: options.nodes, scaling: { predictive: false, scaleDownIdleSeconds: 86400 } } })));
+    await waitUntil(`${options.nodes} nodes Ready`, () => readyNodes(pool).length >= options.nodes, 300_000);
+    const simulated = { annotations: { 'drm.dtf.io/simulated-duration': options.workDuration } };
+    const common = { resources: { cpu: '100m', memory: '64Mi' }, poolSelector: { matchLabels: { chaos: suffix } }, retry: { maxAttempts: 6, backoffSeconds: 1, maxBackoffSeconds: 10 } };
+    const pipelineItems = Array.from({ length: options.microBatches * 2 }, (_, i) => i);
+    kubectlOk(['apply', '-n', namespace, '-f', '-'], manifestInput({
+      apiVersion: 'v1',
+      kind: 'List',
+      items: [
+        dataParallelTask('big', { metadata: simulated, spec: { ...common, input: { items: Array.from({ length: options.subtasks }, (_, i) => i) }, partitions: options.subtasks } }),
+        pipelineParallelTask('pipe', {
+          metadata: simulated,
+          spec: { ...common, input: { items: pipelineItems }, microBatches: options.microBatches, stages: Array.from({ length: options.stages }, (_, s) => ({ name: `s${s}`, params: { op: 'double' } })) },
+        }),
+      ],
+    }));
+    log(`applied: big (${options.subtasks} subtasks) and pipe (${options.microBatches}×${options.stages}) on ${options.nodes} kwok nodes`);
+
+    const plan: Fault['kind'][] = [...Array<Fault['kind']>(options.kills).fill('kill-leader'), 'restart-apiserver', 'restart-etcd', 'delete-nodes', 'throttle-api'];
+    for (let i = plan.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [plan[i], plan[j]] = [plan[j]!, plan[i]!];
+    }
+    // Losing nodes needs subtasks running on them, which only a task still in progress has: first.
+    plan.splice(plan.indexOf('delete-nodes'), 1);
+    plan.unshift('delete-nodes');
+    const nodeLosses: string[] = [];
+    for (const kind of plan) {
+      await sleep(3000 + rand() * 9000);
+      const at = elapsed();
+      const fault = await inject(kind);
+      faults.push({ kind, at, ...fault });
+      log(`  ${at.toFixed(0)} s: ${kind} — ${fault.detail}; recovered in ${fault.recoverySeconds.toFixed(1)} s`);
+    }
+
+    async function inject(kind: Fault['kind']): Promise<Omit<Fault, 'kind' | 'at'>> {
+      const t0 = performance.now();
+      const since = () => (performance.now() - t0) / 1000;
+      switch (kind) {
+        case 'kill-leader': {
+          const current = await leader();
+          if (!current) return { detail: 'no leader at that moment (still failing over): nothing killed', recoverySeconds: 0 };
+          await current.process.stop('SIGKILL');
+          // The killed replica comes back, as its Deployment would restart it.
+          current.process = startOperator({ healthPort: current.port, leaderElect: true, leaseNamespace: 'default', extraArgs: operatorArgs });
+          await waitUntil('a new leader', async () => (await leader()) !== undefined, 180_000);
+          return { detail: `SIGKILL to the leader on :${current.port}`, recoverySeconds: since() };
+        }
+        case 'restart-apiserver':
+        case 'restart-etcd': {
+          const component = kind === 'restart-etcd' ? 'etcd' : 'kube-apiserver';
+          await killAndWait(pidOf(component), 'SIGKILL');
+          clusterUp();
+          await waitUntil('the API server answering', apiAnswers, 180_000);
+          await waitUntil('a leader', async () => (await leader()) !== undefined, 180_000);
+          return { detail: `SIGKILL to ${component}, started again`, recoverySeconds: since() };
+        }
+        case 'delete-nodes': {
+          await waitUntil('subtasks running', () => nodesRunningSubtasks(namespace).length > 0, 300_000);
+          const busy = nodesRunningSubtasks(namespace);
+          const victims = busy.slice(0, Math.max(1, Math.round(options.nodes / 10)));
+          // Cordoned first, so that no pod is bound there between the count and the deletion.
+          kubectlOk(['cordon', ...victims]);
+          await sleep(2000);
+          const runningThere = runningPodsOn(namespace, victims);
+          nodeLosses.push(...runningThere);
+          kubectlOk(['delete', 'node', ...victims, '--wait=false']);
+          // Recovered when every subtask that ran there runs again elsewhere or has finished.
+          await waitUntil('the lost subtasks running elsewhere', () => subtasksMovedOff(namespace, runningThere, victims), 600_000);
+          return { detail: `deleted ${victims.length} nodes holding ${runningThere.length} unfinished subtask pods`, recoverySeconds: since() };
+        }
+        case 'throttle-api': {
+          const before = completedCount(namespace);
+          throttle(true);
+          await sleep(options.throttleSeconds * 1000);
+          throttle(false);
+          const lifted = performance.now();
+          const afterLift = completedCount(namespace);
+          const allDone = () => taskPhases(namespace).every((p) => p === 'Completed');
+          await waitUntil('progress after the throttle', () => allDone() || completedCount(namespace) > afterLift, 600_000);
+          return { detail: `operator's requests limited to 1 concurrent, queue of 4, for ${options.throttleSeconds} s (${afterLift - before} subtasks completed meanwhile)`, recoverySeconds: (performance.now() - lifted) / 1000 };
+        }
+      }
+    }
+
+    await waitUntil('both tasks Completed', () => {
+      const phases = taskPhases(namespace);
+      if (phases.some((p) => p === 'Failed')) throw new Error(`a task failed: ${kubectl(['get', 'ot', '-n', namespace, '-o', 'json']).stdout.slice(0, 4000)}`);
+      return phases.length === 2 && phases.every((p) => p === 'Completed');
+    }, 1_800_000);
+    log(`both tasks Completed after ${elapsed().toFixed(0)} s`);
+    const report = check(namespace, options, nodeLosses);
+    const clean = await checkCleanup(namespace);
+    report.checks.push({ name: 'deleting the tasks leaves no Pods, Subtasks or ConfigMaps of theirs', ok: clean, detail: clean ? 'none left' : 'some left after 10 minutes' });
+    return { faults, seconds: elapsed(), ...report };
+  } finally {
+    throttle(false);
+    await Promise.all(replicas.map((r) => r.process.stop()));
+    kubectl(['delete', 'namespace', namespace, '--wait=false']);
+    kubectl(['delete', 'workerpool', pool, '--ignore-not-found', '--wait=false']);
+  }
+}
+
+function readyNodes(pool: string): string[] {
+  const out = kubectlOk(['get', 'nodes', '-l', `drm.dtf.io/pool=${pool}`, '-o', 'jsonpath={range .items[*]}{.metadata.name}={.status.conditions[?(@.type=="Ready")].status}{" "}{end}']);
+  return out.split(/\s+/).filter((s) => s.endsWith('=True')).map((s) => s.slice(0, -5));
+}
+
+interface PodJson {
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: Array<{ name: string }> };
+  spec: { nodeName?: string };
+  status?: { phase?: string };
+}
+
+const listJson = <T>(args: string[]) => (JSON.parse(kubectlOk(['get', ...args, '-o', 'json'])) as { items: T[] }).items;
+const podsOf = (namespace: string) => listJson<PodJson>(['pods', '-n', namespace, '-l', 'app.kubernetes.io/managed-by=drm-operator']);
+const subtaskOfPod = (pod: PodJson) => pod.metadata.annotations?.['drm.dtf.io/subtask-name'] ?? pod.metadata.ownerReferences?.[0]?.name ?? '?';
+
+function nodesRunningSubtasks(namespace: string): string[] {
+  const counts = new Map<string, number>();
+  for (const pod of podsOf(namespace)) if (pod.status?.phase === 'Running' && pod.spec.nodeName) counts.set(pod.spec.nodeName, (counts.get(pod.spec.nodeName) ?? 0) + 1);
+  return [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([node]) => node);
+}
+
+/** Subtasks whose pod is bound to one of the nodes and not finished: lost with them, whether started or not. */
+function runningPodsOn(namespace: string, nodes: string[]): string[] {
+  const set = new Set(nodes);
+  return podsOf(namespace).filter((pod) => (pod.status?.phase === 'Running' || pod.status?.phase === 'Pending') && set.has(pod.spec.nodeName ?? '')).map(subtaskOfPod);
+}
+
+interface SubtaskJson {
+  metadata: { name: string; labels?: Record<string, string> };
+  status?: { phase?: string; nodeName?: string; attempts?: number; attemptHistory?: Array<{ attempt: number; phase: string; reason?: string; nodeName?: string }> };
+}
+
+const subtasksOf = (namespace: string) => listJson<SubtaskJson>(['st', '-n', namespace]);
+
+function subtasksMovedOff(namespace: string, names: string[], lostNodes: string[]): boolean {
+  const wanted = new Set(names);
+  const lost = new Set(lostNodes);
+  return subtasksOf(namespace)
+    .filter((s) => wanted.has(s.metadata.name))
+    .every((s) => s.status?.phase === 'Completed' || (s.status?.phase === 'Running' && !lost.has(s.status.nodeName ?? '')));
+}
+
+function taskPhases(namespace: string): string[] {
+  return listJson<{ status?: { phase?: string } }>(['ot', '-n', namespace]).map((t) => t.status?.phase ?? '');
+}
+
+function completedCount(namespace: string): number {
+  return subtasksOf(namespace).filter((s) => s.status?.phase === 'Completed').length;
+}
+
+const THROTTLE = 'drm-chaos-throttle';
+const OPERATOR_ACCOUNT = 'drm-chaos-operator';
+
+/**
+ * The operators run as a ServiceAccount of their own, not as the admin: the API server never
+ * throttles system:masters (neither its in-flight limits nor Priority and Fairness apply to
+ * them), and a deployed operator is no master either. Returns the path of its kubeconfig.
+ */
+function operatorIdentity(): string {
+  kubectl(['create', 'serviceaccount', OPERATOR_ACCOUNT, '-n', 'default']);
+  kubectl(['create', 'clusterrolebinding', OPERATOR_ACCOUNT, '--clusterrole=cluster-admin', `--serviceaccount=default:${OPERATOR_ACCOUNT}`]);
+  const token = kubectlOk(['create', 'token', OPERATOR_ACCOUNT, '-n', 'default', '--duration=4h']).trim();
+  const admin = new KubeConfig();
+  admin.loadFromFile(kubeconfigPath());
+  const cluster = admin.getCurrentCluster()!;
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'drm-chaos-')), 'kubeconfig');
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'chaos', cluster: { server: cluster.server, 'certificate-authority': cluster.caFile } }],
+    users: [{ name: OPERATOR_ACCOUNT, user: { token } }],
+    contexts: [{ name: 'chaos', context: { cluster: 'chaos', user: OPERATOR_ACCOUNT } }],
+    'current-context': 'chaos',
+  };
+  writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+  return file;
+}
+
+/**
+ * API Priority and Fairness in place of a restart with a low --max-requests-inflight: the same
+ * 429s and queueing, for the operators' requests only (kwok, the scheduler and the controller
+ * manager go on): their ServiceAccount goes into a priority level of the smallest share and a
+ * short queue.
+ */
+function throttle(on: boolean): void {
+  if (!on) {
+    kubectl(['delete', 'flowschema', THROTTLE, '--ignore-not-found']);
+    kubectl(['delete', 'prioritylevelconfiguration', THROTTLE, '--ignore-not-found']);
+    return;
+  }
+  kubectlOk(['apply', '-f', '-'], manifestInput({
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      {
+        apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+        kind: 'PriorityLevelConfiguration',
+        metadata: { name: THROTTLE },
+        spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, lendablePercent: 0, limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 4 } } } },
+      },
+      {
+        apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
+        kind: 'FlowSchema',
+        metadata: { name: THROTTLE },
+        spec: {
+          priorityLevelConfiguration: { name: THROTTLE },
+          matchingPrecedence: 100,
+          distinguisherMethod: { type: 'ByUser' },
+          rules: [
+            {
+              subjects: [{ kind: 'ServiceAccount', serviceAccount: { name: OPERATOR_ACCOUNT, namespace: 'default' } }],
+              resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true }],
+            },
+          ],
+        },
+      },
+    ],
+  }));
+}
+
+function check(namespace: string, options: ChaosOptions, nodeLosses: string[]): Omit<ChaosReport, 'faults' | 'seconds'> {
+  const checks: ChaosReport['checks'] = [];
+  const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
+  const tasks = listJson<{ metadata: { name: string }; status?: { phase?: string; result?: unknown; subtasks?: Record<string, number> } }>(['ot', '-n', namespace]);
+  // Simulated pods answer an empty list each (hack/kwok/stages.yaml): concat of the partitions, and
+  // the pipeline's last-stage outputs in micro-batch order, are therefore empty lists too.
+  const expected: Record<string, unknown> = { big: [], pipe: [] };
+  for (const task of tasks) {
+    add(`${task.metadata.name}: Completed with the expected merged result`, task.status?.phase === 'Completed' && JSON.stringify(task.status.result) === JSON.stringify(expected[task.metadata.name]), `phase ${task.status?.phase}, result ${JSON.stringify(task.status?.result)?.slice(0, 200)}`);
+  }
+  const subtasks = subtasksOf(namespace);
+  const wantSubtasks = options.subtasks + options.microBatches * options.stages;
+  add('every subtask exists and Completed', subtasks.length === wantSubtasks && subtasks.every((s) => s.status?.phase === 'Completed'), `${subtasks.filter((s) => s.status?.phase === 'Completed').length}/${wantSubtasks} Completed, ${subtasks.length} exist`);
+
+  const pods = podsOf(namespace);
+  const succeeded = new Map<string, number>();
+  for (const pod of pods) if (pod.status?.phase === 'Succeeded') succeeded.set(subtaskOfPod(pod), (succeeded.get(subtaskOfPod(pod)) ?? 0) + 1);
+  const twice = [...succeeded.entries()].filter(([, n]) => n > 1);
+  const completedAttempts = subtasks.map((s) => (s.status?.attemptHistory ?? []).filter((a) => a.phase === 'Completed').length);
+  add('no subtask succeeded twice (pods and attempt history)', twice.length === 0 && completedAttempts.every((n) => n === 1), twice.length ? `twice: ${twice.slice(0, 5).map(([n]) => n).join(', ')}` : `${succeeded.size} subtasks with one succeeded pod each`);
+
+  const names = new Set(subtasks.map((s) => s.metadata.name));
+  const orphanPods = pods.filter((pod) => !names.has(subtaskOfPod(pod)));
+  const configMaps = listJson<PodJson>(['configmaps', '-n', namespace, '-l', 'app.kubernetes.io/managed-by=drm-operator']);
+  const orphanMaps = configMaps.filter((cm) => !cm.metadata.ownerReferences?.some((o) => names.has(o.name)) && !cm.metadata.ownerReferences?.some((o) => o.name === 'big' || o.name === 'pipe'));
+  add('no orphaned Pods or ConfigMaps', orphanPods.length === 0 && orphanMaps.length === 0, `${orphanPods.length} pods, ${orphanMaps.length} ConfigMaps without an owner among the tasks and subtasks`);
+
+  const retriesByReason: Record<string, number> = {};
+  let total = 0;
+  for (const s of subtasks) {
+    total += s.status?.attempts ?? 0;
+    for (const a of s.status?.attemptHistory ?? []) if (a.phase === 'Failed') retriesByReason[a.reason ?? '?'] = (retriesByReason[a.reason ?? '?'] ?? 0) + 1;
+  }
+  // A retry is explained by a lost node (deleted, or its pod gone with it); nothing else was injected.
+  const explained = (retriesByReason.NodeLost ?? 0) + (retriesByReason.PodLost ?? 0);
+  const unexplained = Object.entries(retriesByReason).filter(([reason]) => reason !== 'NodeLost' && reason !== 'PodLost');
+  add(
+    'attempts explained by the faults',
+    unexplained.length === 0 && explained <= nodeLosses.length && total === subtasks.length + explained,
+    `${total} attempts for ${subtasks.length} subtasks; failed attempts ${JSON.stringify(retriesByReason)}; ${nodeLosses.length} subtasks had unfinished pods on deleted nodes`,
+  );
+  return { checks, attempts: { subtasks: subtasks.length, total, retriesByReason } };
+}
+
+/** After the tasks are deleted, nothing of theirs is left (garbage collection included). */
+async function checkCleanup(namespace: string): Promise<boolean> {
+  kubectlOk(['delete', 'ot', '--all', '-n', namespace, '--wait=false']);
+  const configMaps = () => listJson<PodJson>(['configmaps', '-n', namespace, '-l', 'app.kubernetes.io/managed-by=drm-operator']).length;
+  try {
+    await waitUntil('no pods, subtasks or ConfigMaps left', () => podsOf(namespace).length === 0 && subtasksOf(namespace).length === 0 && configMaps() === 0, 600_000);
+    return true;
+  } catch {
+    return false;
+  }
+}
