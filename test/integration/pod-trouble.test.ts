@@ -57,7 +57,9 @@ describe('pod trouble on the real node', () => {
     applyManifest(
       dataParallelTask('no-image', {
         spec: {
-          worker: { image: `registry.invalid/drm/no-such-worker:${suffix}` },
+          // A registry on loopback where nothing listens: the pull fails at once, and nothing (not even
+          // a DNS query) leaves this machine.
+          worker: { image: `127.0.0.1:9/drm/no-such-worker:${suffix}` },
           input: { items: [1] },
           partitions: 1,
           hardware: { type: 'cpu' },
