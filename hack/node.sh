@@ -268,10 +268,11 @@ stop_node() { # name
   fi
   stop_pid_file "containerd of $name" "$dir/containerd.pid"
   pkill -KILL -f -- "-address $dir/containerd.sock" 2>/dev/null || true
-  # The kubelet's volume mounts (service-account tokens are tmpfs) outlive it.
+  # The kubelet's mounts (service-account tokens are tmpfs) outlive it.
   if [[ -d "$dir/kubelet" ]]; then
     local mounts
-    mounts="$(grep -o " $dir/kubelet/[^ ]*" /proc/mounts | sort -r || true)"
+    # The kubelet bind-mounts its root directory onto itself, and volumes below it.
+    mounts="$(awk -v root="$dir/kubelet" '$2 == root || index($2, root "/") == 1 {print $2}' /proc/mounts | sort -r)"
     for mnt in $mounts; do umount -l "$mnt" 2>/dev/null || true; done
   fi
 }
