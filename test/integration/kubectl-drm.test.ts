@@ -47,7 +47,7 @@ afterAll(async () => {
 
 describe('kubectl drm', () => {
   test('submit from flags, status shows the subtask tree while it runs, result prints the exact merged result', async () => {
-    const submitted = drm(['submit', 'sq', '-n', namespace, '--strategy', 'DataParallel', '--task-type', 'map', '--param', 'op=square', '--param', 'minSeconds=3', '--items', '1,2,3,4,5,6', '--partitions', '2']);
+    const submitted = drm(['submit', 'sq', '-n', namespace, '--strategy', 'DataParallel', '--task-type', 'map', '--param', 'op=square', '--param', 'minSeconds=20', '--items', '1,2,3,4,5,6', '--partitions', '2']);
     expect(submitted.stderr).toBe('');
     expect(submitted.code).toBe(0);
     expect(submitted.stdout).toContain('sq submitted');
@@ -56,6 +56,8 @@ describe('kubectl drm', () => {
     const early = drm(['result', 'sq', '-n', namespace]);
     if (early.code !== 0) expect(early.stderr).toMatch(/task sq is not finished yet/);
 
+    // Each status call starts the CLI afresh (seconds on a loaded machine): the subtasks run 20 s so
+    // that a call lands while they run.
     let seenRunning = '';
     await waitUntil('status shows a running subtask', () => {
       const status = drm(['status', 'sq', '-n', namespace]);
