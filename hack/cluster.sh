@@ -35,6 +35,7 @@ wait_for() { # description timeout-seconds command...
   until "$@" >/dev/null 2>&1; do
     if (( SECONDS - start > timeout )); then
       log "timed out after ${timeout}s waiting for $what; logs are in $LOGS"
+      [[ -f "$LOGS/$what.log" ]] && tail -15 "$LOGS/$what.log" >&2
       return 1
     fi
     sleep 0.5
@@ -158,7 +159,7 @@ up() {
     --listen-client-urls "http://127.0.0.1:$ETCD_PORT" --advertise-client-urls "http://127.0.0.1:$ETCD_PORT" \
     --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
     --initial-cluster "drm-local=http://127.0.0.1:$ETCD_PEER_PORT" --unsafe-no-fsync --log-level warn
-  wait_for etcd 30 bash -c "exec 3<>/dev/tcp/127.0.0.1/$ETCD_PORT"
+  wait_for etcd 90 bash -c "exec 3<>/dev/tcp/127.0.0.1/$ETCD_PORT"
 
   start kube-apiserver --etcd-servers "http://127.0.0.1:$ETCD_PORT" \
     --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
