@@ -124,11 +124,27 @@ start() { # component args...
   echo $! >"$RUN/$name.pid"
 }
 
+# The control plane's ports lie in Linux's ephemeral range (32768-60999), so any outgoing
+# connection may be given one as its local port, and a component restarted then fails to bind
+# ("address already in use": kwok's port once did). As root, reserve them, so the kernel no longer
+# hands them out; without root, nothing changes.
+reserve_ports() {
+  local file=/proc/sys/net/ipv4/ip_local_reserved_ports current port wanted=()
+  [[ -w "$file" ]] || return 0
+  current="$(cat "$file")"
+  for port in "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$CONTROLLER_MANAGER_PORT" "$SCHEDULER_PORT" "$KWOK_PORT"; do
+    [[ ",$current," == *",$port,"* ]] || wanted+=("$port")
+  done
+  (( ${#wanted[@]} == 0 )) && return 0
+  echo "${current:+$current,}$(IFS=,; echo "${wanted[*]}")" >"$file" 2>/dev/null || true
+}
+
 up() {
   if using_external_cluster; then
     log "KUBECONFIG points at $KUBECONFIG: using that cluster, nothing to start"
     return 0
   fi
+  reserve_ports
   bash "$HACK_DIR/build-control-plane.sh"
   mkdir -p "$RUN" "$LOGS" "$CLUSTER_DIR/etcd"
   if apiserver_ready && alive etcd && alive kube-apiserver && alive kube-controller-manager \
