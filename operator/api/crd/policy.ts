@@ -22,22 +22,23 @@ const labels = { 'app.kubernetes.io/part-of': 'drm-operator' };
 
 export function buildAdmissionPolicy(checks: readonly AdmissionCheck[] = orchestratedTaskAdmissionChecks): AdmissionPolicyObject[] {
   return [
-    {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicy',
-      metadata: { name: ADMISSION_POLICY_NAME, labels },
-      spec: {
-        failurePolicy: 'Fail',
-        matchConstraints: {
-          // CREATE only: the checked fields are immutable, and an object stored before the policy
-          // existed must still take finalizer and metadata updates.
-          resourceRules: [{ apiGroups: [API_GROUP], apiVersions: ['*'], operations: ['CREATE'], resources: [orchestratedTaskNames.plural] }],
-        },
-        validations: checks.map((check) => ({ expression: check.expression, messageExpression: check.messageExpression, reason: 'Invalid' })),
+    ...policyWithBinding(ADMISSION_POLICY_NAME, {
+      matchConstraints: {
+        // CREATE only: the checked fields are immutable, and an object stored before the policy
+        // existed must still take finalizer and metadata updates.
+        resourceRules: [{ apiGroups: [API_GROUP], apiVersions: ['*'], operations: ['CREATE'], resources: [orchestratedTaskNames.plural] }],
       },
-    },
-    binding(ADMISSION_POLICY_NAME),
+      validations: checks.map((check) => ({ expression: check.expression, messageExpression: check.messageExpression, reason: 'Invalid' })),
+    }),
     ...workerResultsPolicy(),
+  ];
+}
+
+/** A policy that refuses (failurePolicy Fail) what its validations do not allow, and its Deny binding. */
+function policyWithBinding(name: string, spec: Record<string, unknown>): AdmissionPolicyObject[] {
+  return [
+    { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicy', metadata: { name, labels }, spec: { failurePolicy: 'Fail', ...spec } },
+    binding(name),
   ];
 }
 
@@ -59,29 +60,20 @@ function binding(policyName: string): AdmissionPolicyObject {
  */
 function workerResultsPolicy(): AdmissionPolicyObject[] {
   const podName = `request.userInfo.extra['${POD_NAME_EXTRA}'][0]`;
-  return [
-    {
-      apiVersion: 'admissionregistration.k8s.io/v1',
-      kind: 'ValidatingAdmissionPolicy',
-      metadata: { name: WORKER_RESULTS_POLICY_NAME, labels },
-      spec: {
-        failurePolicy: 'Fail',
-        matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['configmaps'] }] },
-        matchConditions: [
-          {
-            name: 'worker-service-account',
-            expression: `request.userInfo.username.startsWith('system:serviceaccount:') && request.userInfo.username.endsWith(':${WORKER_SERVICE_ACCOUNT_NAME}')`,
-          },
-        ],
-        validations: [
-          {
-            expression: `'${POD_NAME_EXTRA}' in request.userInfo.extra && object.metadata.name == ${podName} + '-result'`,
-            messageExpression: `'a worker may write only its own result ConfigMap (' + ('${POD_NAME_EXTRA}' in request.userInfo.extra ? ${podName} + '-result' : 'its token names no pod') + '), not ' + object.metadata.name`,
-            reason: 'Forbidden',
-          },
-        ],
+  return policyWithBinding(WORKER_RESULTS_POLICY_NAME, {
+    matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE', 'UPDATE'], resources: ['configmaps'] }] },
+    matchConditions: [
+      {
+        name: 'worker-service-account',
+        expression: `request.userInfo.username.startsWith('system:serviceaccount:') && request.userInfo.username.endsWith(':${WORKER_SERVICE_ACCOUNT_NAME}')`,
       },
-    },
-    binding(WORKER_RESULTS_POLICY_NAME),
-  ];
+    ],
+    validations: [
+      {
+        expression: `'${POD_NAME_EXTRA}' in request.userInfo.extra && object.metadata.name == ${podName} + '-result'`,
+        messageExpression: `'a worker may write only its own result ConfigMap (' + ('${POD_NAME_EXTRA}' in request.userInfo.extra ? ${podName} + '-result' : 'its token names no pod') + '), not ' + object.metadata.name`,
+        reason: 'Forbidden',
+      },
+    ],
+  });
 }
