@@ -21,7 +21,7 @@ APISERVER_URL="https://127.0.0.1:${APISERVER_PORT}"
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 
 pid_of() { cat "$RUN/$1.pid" 2>/dev/null || true; }
-alive() { local pid; pid="$(pid_of "$1")"; [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; }
+alive() { pid_alive "$RUN/$1.pid"; }
 
 kubectl_local() { "$CONTROL_PLANE_BIN/kubectl" --kubeconfig "$LOCAL_KUBECONFIG" "$@"; }
 
@@ -29,17 +29,9 @@ apiserver_ready() {
   [[ -f "$LOCAL_KUBECONFIG" ]] && kubectl_local get --raw /readyz --request-timeout=3s >/dev/null 2>&1
 }
 
+# A component's wait shows the end of its log on timeout.
 wait_for() { # description timeout-seconds command...
-  local what="$1" timeout="$2" start=$SECONDS
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    if (( SECONDS - start > timeout )); then
-      log "timed out after ${timeout}s waiting for $what; logs are in $LOGS"
-      [[ -f "$LOGS/$what.log" ]] && tail -15 "$LOGS/$what.log" >&2
-      return 1
-    fi
-    sleep 0.5
-  done
+  wait_until --log "$LOGS/$1.log" "$@"
 }
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
@@ -120,8 +112,7 @@ start() { # component args...
   shift
   if alive "$name"; then return 0; fi
   log "starting $name"
-  setsid "$CONTROL_PLANE_BIN/$name" "$@" >"$LOGS/$name.log" 2>&1 </dev/null &
-  echo $! >"$RUN/$name.pid"
+  start_background "$RUN/$name.pid" "$LOGS/$name.log" "$CONTROL_PLANE_BIN/$name" "$@"
 }
 
 # The control plane's ports lie in Linux's ephemeral range (32768-60999), so any outgoing

@@ -38,6 +38,35 @@ using_external_cluster() {
   [[ -n "${KUBECONFIG:-}" && "$(realpath -m "$KUBECONFIG")" != "$(realpath -m "$LOCAL_KUBECONFIG")" ]]
 }
 
+pid_alive() { local pid; pid="$(cat "$1" 2>/dev/null || true)"; [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; }
+
+# Starts a command in a session of its own, in the background, unless the process its pid file
+# names still runs.
+start_background() { # pid-file log-file command...
+  local pidfile="$1" logfile="$2"
+  shift 2
+  pid_alive "$pidfile" && return 0
+  setsid "$@" >"$logfile" 2>&1 </dev/null &
+  echo $! >"$pidfile"
+}
+
+# Waits until a command succeeds. On timeout it says so and, given --log, shows the end of that
+# log: why a component did not come up is usually its last lines.
+wait_until() { # [--log file] description timeout-seconds command...
+  local logfile=""
+  if [[ "$1" == --log ]]; then logfile="$2"; shift 2; fi
+  local what="$1" timeout="$2" start=$SECONDS
+  shift 2
+  until "$@" >/dev/null 2>&1; do
+    if (( SECONDS - start > timeout )); then
+      log "timed out after ${timeout}s waiting for $what${logfile:+; its log is $logfile}"
+      [[ -n "$logfile" && -f "$logfile" ]] && tail -15 "$logfile" >&2
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
 # Stops the process whose pid a file holds: TERM, up to 10 s to exit, then KILL; returns once it
 # has exited and drops the file.
 stop_pid_file() { # name pid-file

@@ -34,24 +34,6 @@ NODES=(
 REAL_NODE_TAINT="drm.dtf.io/real-node=true:NoSchedule"
 
 kubectl_local() { "$CONTROL_PLANE_BIN/kubectl" --kubeconfig "$LOCAL_KUBECONFIG" "$@"; }
-pid_alive() { local pid; pid="$(cat "$1" 2>/dev/null || true)"; [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; }
-
-start_background() { # pid-file log-file command...
-  local pidfile="$1" logfile="$2"
-  shift 2
-  pid_alive "$pidfile" && return 0
-  setsid "$@" >"$logfile" 2>&1 </dev/null &
-  echo $! >"$pidfile"
-}
-
-wait_until() { # description timeout command...
-  local what="$1" timeout="$2" start=$SECONDS
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    (( SECONDS - start < timeout )) || { log "timed out after ${timeout}s waiting for $what"; return 1; }
-    sleep 0.5
-  done
-}
 
 # A serving and a client certificate per node from the cluster's CA (hack/cluster.sh made it).
 node_certs() { # name dir
