@@ -2,8 +2,8 @@
 // code quickly (the demo and the user's path run on real kubelet nodes, hack/node.sh). It registers the
 // nodes it is given (labeled drm.dtf.io/dev-runner=true; kwok leaves them alone), keeps them
 // Ready, and runs each drm-operator worker pod bound to them as a local process with the pod's
-// environment, mounts and ServiceAccount, reporting the pod's phase and termination message as
-// a kubelet would. Never part of the chart: in a real cluster the kubelet does this.
+// environment, mounts (ConfigMap, downward API, emptyDir) and ServiceAccount, reporting the pod's
+// phase and termination message as a kubelet would. Never part of the chart: in a real cluster the kubelet does this.
 import {
   CoordinationV1Api,
   CoreV1Api,
@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { mergePatch, isNotFound, isAlreadyExists, describeError } from '../../operator/kube/client.js';
 import { createLogger } from '../../operator/runtime/logger.js';
 import { microTime } from '../../operator/runtime/leader-election.js';
-import { commandFor, localPathFor, nodeObject, parseNodeSpec, planPaths, resolveEnv, terminationMessage, type NodeSpec } from './pod-spec.js';
+import { commandFor, downwardApiFiles, localPathFor, nodeObject, parseNodeSpec, planPaths, resolveEnv, terminationMessage, type NodeSpec } from './pod-spec.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const { values } = parseArgs({
@@ -156,6 +156,10 @@ async function materializeVolumes(pod: V1Pod, podDir: string): Promise<void> {
     if (volume.configMap) {
       const configMap = await core.readNamespacedConfigMap({ name: volume.configMap.name!, namespace: pod.metadata!.namespace! });
       for (const [key, value] of Object.entries(configMap.data ?? {})) writeFileSync(path.join(dir, key), value);
+    }
+    for (const file of downwardApiFiles(pod, volume)) {
+      mkdirSync(path.dirname(path.join(dir, file.path)), { recursive: true });
+      writeFileSync(path.join(dir, file.path), file.content);
     }
   }
 }

@@ -2,7 +2,7 @@
 // would run its container (pure parts: no I/O). Paths inside the container (volume mounts, the
 // termination message file) map to directories the runner prepares, and environment values that
 // name such a path are rewritten to the local one, so the worker contract holds unchanged.
-import type { V1Container, V1EnvVar, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1Pod, V1Volume } from '@kubernetes/client-node';
 import path from 'node:path';
 
 export interface NodeSpec {
@@ -81,19 +81,33 @@ export function localPathFor(value: string, paths: PathMap): string {
   return value;
 }
 
+/** A downward API field of the pod, as the kubelet gives it: a name, a label or an annotation (`metadata.annotations['key']`). */
+export function podField(pod: V1Pod, fieldPath: string): string | undefined {
+  const keyed = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath);
+  if (keyed) return (keyed[1] === 'labels' ? pod.metadata?.labels : pod.metadata?.annotations)?.[keyed[2]!];
+  switch (fieldPath) {
+    case 'metadata.name': return pod.metadata?.name;
+    case 'metadata.namespace': return pod.metadata?.namespace;
+    case 'metadata.uid': return pod.metadata?.uid;
+    case 'spec.nodeName': return pod.spec?.nodeName;
+    case 'spec.serviceAccountName': return pod.spec?.serviceAccountName;
+    default: return undefined;
+  }
+}
+
+/** The files of a downward API volume: each item's path and the field's value (empty when the pod lacks it, as the kubelet writes it). */
+export function downwardApiFiles(pod: V1Pod, volume: V1Volume): Array<{ path: string; content: string }> {
+  return (volume.downwardAPI?.items ?? []).map((item) => {
+    if (item.path.split('/').includes('..') || path.isAbsolute(item.path)) throw new Error(`downward API item path ${item.path} leaves its volume`);
+    if (!item.fieldRef) throw new Error(`downward API item ${item.path}: only fieldRef is supported by the dev runner`);
+    return { path: item.path, content: podField(pod, item.fieldRef.fieldPath) ?? '' };
+  });
+}
+
 /** Resolves the container's env as the kubelet would (values, downward API fields), then maps paths. */
 export function resolveEnv(pod: V1Pod, container: V1Container, paths: PathMap, lookupConfigMapKey: (name: string, key: string) => string | undefined): Record<string, string> {
   const env: Record<string, string> = {};
-  const field = (fieldPath: string): string | undefined => {
-    switch (fieldPath) {
-      case 'metadata.name': return pod.metadata?.name;
-      case 'metadata.namespace': return pod.metadata?.namespace;
-      case 'metadata.uid': return pod.metadata?.uid;
-      case 'spec.nodeName': return pod.spec?.nodeName;
-      case 'spec.serviceAccountName': return pod.spec?.serviceAccountName;
-      default: return undefined;
-    }
-  };
+  const field = (fieldPath: string) => podField(pod, fieldPath);
   for (const variable of container.env ?? ([] as V1EnvVar[])) {
     let value: string | undefined = variable.value;
     if (value === undefined && variable.valueFrom?.fieldRef) value = field(variable.valueFrom.fieldRef.fieldPath);

@@ -237,11 +237,17 @@ function completed(view: SubtaskView, status: SubtaskStatus, current: Attempt, p
   return { status: next, actions };
 }
 
-function startAttempt(status: SubtaskStatus, attempt: number, actions: SubtaskAction[]): SubtaskDecision {
+/** The status of a subtask whose attempt `attempt` has just begun: its pod made, not yet placed. */
+export function attemptStartStatus(status: SubtaskStatus, attempt: number): SubtaskStatus {
   const next = withAttempt({ ...status, phase: 'Pending', attempts: attempt, message: attempt === 1 ? 'waiting for a node' : `attempt ${attempt} waiting for a node` }, { attempt, phase: 'Pending' });
   delete next.nodeName;
   delete next.workerPool;
   delete next.fitnessScore;
+  return next;
+}
+
+function startAttempt(status: SubtaskStatus, attempt: number, actions: SubtaskAction[]): SubtaskDecision {
+  const next = attemptStartStatus(status, attempt);
   actions.push({ type: 'createPod', attempt });
   if (attempt > 1) actions.push({ type: 'event', eventType: 'Normal', reason: 'Retrying', message: `starting attempt ${attempt}` });
   return { status: next, actions };

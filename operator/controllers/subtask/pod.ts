@@ -1,5 +1,6 @@
 // The Pod and input ConfigMap of one attempt of a Subtask (pure: Subtask in, manifests out).
-// The Pod follows docs/worker-contract.md: the resolved input is mounted from the ConfigMap, the
+// The Pod follows docs/worker-contract.md: the resolved input is a file in the pod, from the pod's
+// own annotation (a downward-API volume) when it is small, else from an input ConfigMap; the
 // outcome comes back through the termination message (or a result ConfigMap the worker makes).
 import type { V1ConfigMap, V1Pod, V1Toleration, V1NodeSelectorRequirement } from '@kubernetes/client-node';
 import type { Subtask } from '../../api/subtask.js';
@@ -12,6 +13,13 @@ export const INPUT_FILE_KEY = 'input.json';
 export const TERMINATION_MESSAGE_PATH = '/dev/termination-log';
 export const WORKER_SERVICE_ACCOUNT = 'drm-worker';
 export const WORKER_CONTAINER = 'worker';
+/** The pod annotation that holds a small input document, mounted as the input file by the downward API. */
+export const INPUT_ANNOTATION = 'drm.dtf.io/input';
+/**
+ * The largest input document carried in the pod itself. A pod's annotations may hold 256 KiB, but
+ * every byte is kept in etcd and in every pod watcher's cache; a larger input gets its ConfigMap.
+ */
+export const INLINE_INPUT_LIMIT_BYTES = 4 * 1024;
 
 export interface WorkerPodOptions {
   /** Image of the built-in worker (the operator's own image). */
@@ -52,9 +60,9 @@ function commonLabels(subtask: Subtask): Record<string, string> {
   };
 }
 
-/** The input document of docs/worker-contract.md, in a ConfigMap owned by the Subtask. */
-export function buildInputConfigMap(subtask: Subtask, items: unknown[], namespace: string): V1ConfigMap {
-  const document = {
+/** The input document of docs/worker-contract.md, as the JSON text the worker reads. */
+export function inputDocumentJson(subtask: Subtask, items: unknown[], namespace: string): string {
+  return JSON.stringify({
     apiVersion: GROUP_VERSION,
     task: subtask.spec.taskRef.name,
     subtask: subtask.metadata.name,
@@ -65,7 +73,16 @@ export function buildInputConfigMap(subtask: Subtask, items: unknown[], namespac
     taskType: subtask.spec.taskType,
     params: subtask.spec.params ?? {},
     items,
-  };
+  });
+}
+
+/** Whether an input document travels in the pod (its annotation) rather than in an input ConfigMap. */
+export function fitsInPod(documentJson: string): boolean {
+  return Buffer.byteLength(documentJson, 'utf8') <= INLINE_INPUT_LIMIT_BYTES;
+}
+
+/** The input document in a ConfigMap owned by the Subtask, for inputs too large for the pod. */
+export function buildInputConfigMap(subtask: Subtask, documentJson: string, namespace: string): V1ConfigMap {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
@@ -76,7 +93,7 @@ export function buildInputConfigMap(subtask: Subtask, items: unknown[], namespac
       annotations: { [ANNOTATIONS.subtaskName]: subtask.metadata.name!, [ANNOTATIONS.taskName]: subtask.spec.taskRef.name },
       ownerReferences: [ownerReference(subtask)],
     },
-    data: { [INPUT_FILE_KEY]: JSON.stringify(document) },
+    data: { [INPUT_FILE_KEY]: documentJson },
   };
 }
 
@@ -112,7 +129,11 @@ function resourceRequirements(subtask: Subtask) {
   return { requests, ...(Object.keys(limits).length > 0 ? { limits } : {}) };
 }
 
-export function buildWorkerPod(subtask: Subtask, attempt: number, options: WorkerPodOptions): V1Pod {
+/**
+ * The pod of one attempt. `inlineInput`: the input document, carried in the pod's annotation and
+ * mounted from there; omitted: mounted from the input ConfigMap.
+ */
+export function buildWorkerPod(subtask: Subtask, attempt: number, options: WorkerPodOptions, inlineInput?: string): V1Pod {
   const name = subtask.metadata.name!;
   const namespace = subtask.metadata.namespace!;
   const worker = subtask.spec.worker;
@@ -137,7 +158,12 @@ export function buildWorkerPod(subtask: Subtask, attempt: number, options: Worke
       name: attemptPodName(name, attempt),
       namespace,
       labels: { ...commonLabels(subtask), [LABELS.attempt]: String(attempt) },
-      annotations: { ...options.annotations, [ANNOTATIONS.subtaskName]: name, [ANNOTATIONS.taskName]: subtask.spec.taskRef.name },
+      annotations: {
+        ...options.annotations,
+        [ANNOTATIONS.subtaskName]: name,
+        [ANNOTATIONS.taskName]: subtask.spec.taskRef.name,
+        ...(inlineInput !== undefined ? { [INPUT_ANNOTATION]: inlineInput } : {}),
+      },
       ownerReferences: [ownerReference(subtask)],
     },
     spec: {
@@ -175,7 +201,9 @@ export function buildWorkerPod(subtask: Subtask, attempt: number, options: Worke
         },
       ],
       volumes: [
-        { name: 'input', configMap: { name: inputConfigMapNameFor(name) } },
+        inlineInput !== undefined
+          ? { name: 'input', downwardAPI: { items: [{ path: INPUT_FILE_KEY, fieldRef: { fieldPath: `metadata.annotations['${INPUT_ANNOTATION}']` } }] } }
+          : { name: 'input', configMap: { name: inputConfigMapNameFor(name) } },
         { name: 'scratch', emptyDir: { sizeLimit: '1Gi' } },
       ],
     },

@@ -2,6 +2,7 @@
 // (confirming absences against the API server), carries out its actions, and writes the status
 // only when it changed.
 import type { ObjectCache, V1Node, V1Pod } from '@kubernetes/client-node';
+import { isDeepStrictEqual } from 'node:util';
 import type { OrchestratedTask } from '../../api/orchestratedtask.js';
 import type { Subtask, SubtaskPhase, SubtaskStatus } from '../../api/subtask.js';
 import { GROUP_VERSION } from '../../api/common.js';
@@ -13,9 +14,9 @@ import { PermanentError, splitKey } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logger.js';
 import { nowDate, systemClock, type Clock } from '../../runtime/clock.js';
 import { parseConfigMapJson, readSubtaskResult } from '../results.js';
-import { decideSubtask, type RetryPolicy, type SubtaskAction } from './decide.js';
-import { buildInputConfigMap, buildWorkerPod, inputConfigMapNameFor, type WorkerPodOptions } from './pod.js';
-import { writeStatusIfChanged } from '../status.js';
+import { attemptStartStatus, decideSubtask, type RetryPolicy, type SubtaskAction } from './decide.js';
+import { buildInputConfigMap, buildWorkerPod, fitsInPod, inputConfigMapNameFor, inputDocumentJson, type WorkerPodOptions } from './pod.js';
+import { stripUndefined, writeStatusIfChanged } from '../status.js';
 import { subtaskConditions } from '../conditions.js';
 import { ensureWorkerIdentity, forgetWorkerIdentity } from './worker-identity.js';
 
@@ -43,6 +44,11 @@ export function taskStopReason(task: OrchestratedTask | undefined, subtask: Subt
   const phase = task.status?.phase;
   if (phase === 'Failed' || phase === 'Cancelled') return { reason: `Task${phase}`, message: `task ${task.metadata.name} is ${phase}${task.status?.message ? `: ${task.status.message}` : ''}` };
   return undefined;
+}
+
+/** Whether the pod belongs to this Subtask (not to an earlier one of the same name, not yet collected). */
+function ownedBy(pod: V1Pod, subtask: Subtask): boolean {
+  return (pod.metadata?.ownerReferences ?? []).some((owner) => owner.uid === subtask.metadata.uid);
 }
 
 export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
@@ -94,24 +100,49 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
     }
   }
 
-  async function createAttemptPod(subtask: Subtask, attempt: number): Promise<void> {
+  /**
+   * The input document of an attempt: in the pod (returned) when it comes from the Subtask's own
+   * spec and is small, else in the input ConfigMap (made here; undefined returned).
+   */
+  async function prepareInput(subtask: Subtask, attempt: number): Promise<string | undefined> {
     const namespace = subtask.metadata.namespace!;
-    await ensureWorkerIdentity(clients, namespace);
+    const source = inputSource(subtask.spec);
+    // Inline items are the spec's own, the same on every attempt: a retry can build them again.
+    // Items read from elsewhere (a ConfigMap, a dependency's result) are kept in the ConfigMap.
+    if (source.kind === 'inline') {
+      const document = inputDocumentJson(subtask, source.items, namespace);
+      if (fitsInPod(document)) return document;
+      await createInputConfigMap(subtask, document, attempt);
+      return undefined;
+    }
+    await createInputConfigMap(subtask, undefined, attempt);
+    return undefined;
+  }
+
+  /** The input ConfigMap; `document` when already resolved. */
+  async function createInputConfigMap(subtask: Subtask, document: string | undefined, attempt: number): Promise<void> {
+    const namespace = subtask.metadata.namespace!;
     // A first attempt (nearly every one) creates without asking first: one request, not two. A
     // retry looks first, so its input is not resolved again from sources that may be gone.
     const name = inputConfigMapNameFor(subtask.metadata.name!);
     const exists = attempt > 1 && (await ignoreNotFound(clients.core.readNamespacedConfigMap({ name, namespace }))) !== undefined;
-    if (!exists) {
-      try {
-        await clients.core.createNamespacedConfigMap({ namespace, body: buildInputConfigMap(subtask, await resolveItems(subtask), namespace) });
-      } catch (createError) {
-        // An input document the API server will not store (over 1 MiB) never will: fail, not retry forever.
-        if (isInvalid(createError)) throw new PermanentError(`the API server refused the input ConfigMap ${name}: ${describeError(createError)}`, 'InputRejected');
-        if (!isAlreadyExists(createError)) throw createError;
-      }
-    }
+    if (exists) return;
     try {
-      await clients.core.createNamespacedPod({ namespace, body: buildWorkerPod(subtask, attempt, deps.podOptions(subtask)) });
+      const json = document ?? inputDocumentJson(subtask, await resolveItems(subtask), namespace);
+      await clients.core.createNamespacedConfigMap({ namespace, body: buildInputConfigMap(subtask, json, namespace) });
+    } catch (createError) {
+      // An input document the API server will not store (over 1 MiB) never will: fail, not retry forever.
+      if (isInvalid(createError)) throw new PermanentError(`the API server refused the input ConfigMap ${name}: ${describeError(createError)}`, 'InputRejected');
+      if (!isAlreadyExists(createError)) throw createError;
+    }
+  }
+
+  async function createAttemptPod(subtask: Subtask, attempt: number): Promise<void> {
+    const namespace = subtask.metadata.namespace!;
+    await ensureWorkerIdentity(clients, namespace);
+    const inlineInput = await prepareInput(subtask, attempt);
+    try {
+      await clients.core.createNamespacedPod({ namespace, body: buildWorkerPod(subtask, attempt, deps.podOptions(subtask), inlineInput) });
     } catch (error) {
       if (isAlreadyExists(error)) return;
       if (isInvalid(error)) throw new PermanentError(`the API server refused the pod of attempt ${attempt}: ${describeError(error)}`, 'PodRejected');
@@ -169,9 +200,14 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
 
   return async function reconcileSubtask(key: string): Promise<ReconcileResult | void> {
     const { namespace, name } = splitKey(key);
-    const subtask = deps.subtasks.get(name, namespace);
-    if (!subtask || subtask.metadata.deletionTimestamp) return;
-    const task = deps.tasks.get(subtask.spec.taskRef.name, namespace);
+    const stored = deps.subtasks.get(name, namespace);
+    if (!stored || stored.metadata.deletionTimestamp) return;
+    const task = deps.tasks.get(stored.spec.taskRef.name, namespace);
+    // The start of a first attempt is not written: its pod says it (one status write per subtask
+    // fewer). A subtask with no status yet whose first pod exists is taken as that attempt begun.
+    const unwrittenStart = stored.status?.phase === undefined && !stored.status?.attempts ? attemptStartStatus(stored.status ?? {}, 1) : undefined;
+    const firstPod = unwrittenStart ? deps.pods.get(attemptPodName(name, 1), namespace) : undefined;
+    const subtask = firstPod && ownedBy(firstPod, stored) ? { ...stored, status: unwrittenStart } : stored;
     const attempts = subtask.status?.attempts ?? 0;
     const pod = attempts > 0 ? await currentPod(namespace, attemptPodName(name, attempts)) : undefined;
     const podNode = pod && pod !== 'missing' ? pod.spec?.nodeName : undefined;
@@ -197,9 +233,10 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
     try {
       for (const action of decision.actions) await act(subtask, action);
     } catch (error) {
-      return refused(subtask, decision.status, error);
+      return refused(stored, decision.status, error);
     }
-    if (await writeStatus(subtask, decision.status)) {
+    if (unwrittenStart && isDeepStrictEqual(stripUndefined(decision.status), stripUndefined(unwrittenStart))) return undefined;
+    if (await writeStatus(stored, decision.status)) {
       log.debug({ task: subtask.spec.taskRef.name, subtask: name, phase: decision.status.phase }, 'subtask status written');
     }
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : undefined;

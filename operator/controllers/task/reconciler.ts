@@ -66,6 +66,16 @@ export function subtasksOf(task: OrchestratedTask, subtasks: ObjectCache<Subtask
 /** Subtask creates in flight during a split. */
 const SPLIT_CONCURRENCY = 16;
 
+/**
+ * A running task's progress (its subtask counts) is written at most this often: the counts move
+ * with every subtask, and one write each would be as many task writes as subtasks. Phase changes
+ * are written at once.
+ */
+export const PROGRESS_WRITE_INTERVAL_MS = 1000;
+
+/** How long a reconcile waits for the cache to show the controller's own last status write before going on without it. */
+const OWN_WRITE_WAIT_MS = 30_000;
+
 export function resultConfigMapName(taskName: string, chunk: number): string {
   return taskResultConfigMapName(taskName, chunk);
 }
@@ -90,10 +100,32 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     );
   }
 
-  /** The task's status, its conditions following its phase; `failureReason` says why a Failed task failed. */
-  async function writeStatus(task: OrchestratedTask, status: OrchestratedTaskStatus, failureReason?: string): Promise<void> {
+  /** The task's status, its conditions following its phase; `failureReason` says why a Failed task failed. Whether it wrote. */
+  async function writeStatus(task: OrchestratedTask, status: OrchestratedTaskStatus, failureReason?: string): Promise<boolean> {
     const next = { ...status, observedGeneration: task.metadata.generation ?? 0 };
-    await writeStatusIfChanged(clients, 'OrchestratedTask', task, next, { conditions: taskConditions(next, failureReason), now: now() });
+    return writeStatusIfChanged(clients, 'OrchestratedTask', task, next, { conditions: taskConditions(next, failureReason), now: now() });
+  }
+
+  /** task uid → when its progress was last written. */
+  const progressWrittenAt = new Map<string, number>();
+  /**
+   * task uid → a step's own status write that the cache has not shown yet, and when it was made.
+   * The next reconcile (woken by the write's own watch event) waits for it instead of acting on
+   * the older status: a split or merge redone, and a write refused as a conflict.
+   */
+  const ownWrites = new Map<string, { shown: (status: OrchestratedTaskStatus) => boolean; at: number }>();
+  const expectOwnWrite = (task: OrchestratedTask, shown: (status: OrchestratedTaskStatus) => boolean) => ownWrites.set(task.metadata.uid!, { shown, at: now().getTime() });
+  /** Milliseconds still to wait for the cache to show this task's own last write; 0: go on. */
+  function awaitingOwnWrite(task: OrchestratedTask): number {
+    const awaited = ownWrites.get(task.metadata.uid!);
+    if (!awaited) return 0;
+    const status = task.status ?? {};
+    const left = awaited.at + OWN_WRITE_WAIT_MS - now().getTime();
+    if (awaited.shown(status) || (status.phase && TERMINAL_TASK_PHASES.has(status.phase)) || left <= 0) {
+      ownWrites.delete(task.metadata.uid!);
+      return 0;
+    }
+    return left;
   }
 
   async function loadItems(task: OrchestratedTask): Promise<unknown[] | { waiting: string }> {
@@ -295,6 +327,8 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
       return refusedSplit(task, status, error);
     }
     const total = plan.subtasks.length;
+    expectOwnWrite(task, (shown) => shown.subtasks?.total !== undefined);
+    progressWrittenAt.set(task.metadata.uid!, now().getTime());
     await writeStatus(task, {
       ...status,
       ...(predicted ? { prediction: predictionView(predicted) } : {}),
@@ -418,9 +452,10 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
   /** Splitting is said first (its own status write), then done: a crash between redoes it, idempotently. */
   async function splitStep(task: OrchestratedTask, status: OrchestratedTaskStatus, untilDeadline: ReconcileResult | undefined): Promise<ReconcileResult | void> {
     if (status.phase !== 'Splitting') {
+      expectOwnWrite(task, (shown) => shown.phase === 'Splitting' || shown.subtasks?.total !== undefined);
       await writeStatus(task, { ...status, phase: 'Splitting', message: 'splitting' });
       emit(task, 'Normal', 'Splitting', `splitting by ${task.spec.strategy}`);
-      return { requeueAfterMs: 0 };
+      return { requeueAfterMs: OWN_WRITE_WAIT_MS };
     }
     return (await split(task, status)) ?? untilDeadline;
   }
@@ -441,18 +476,26 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     };
     const verdict = taskVerdict(task, counts, firstFailed ? `subtask ${firstFailed.metadata.name} failed: ${firstFailed.status?.message ?? ''}` : undefined);
     switch (verdict.verdict) {
-      case 'running':
-        await writeStatus(task, { ...next, phase: 'InProgress', message: `${counts.completed} of ${total} subtasks completed` });
+      case 'running': {
+        const uid = task.metadata.uid!;
+        const sinceLast = at.getTime() - (progressWrittenAt.get(uid) ?? Number.NEGATIVE_INFINITY);
+        if (status.phase === 'InProgress' && sinceLast < PROGRESS_WRITE_INTERVAL_MS) {
+          const wait = PROGRESS_WRITE_INTERVAL_MS - sinceLast;
+          return { requeueAfterMs: Math.min(wait, untilDeadline?.requeueAfterMs ?? wait) };
+        }
+        if (await writeStatus(task, { ...next, phase: 'InProgress', message: `${counts.completed} of ${total} subtasks completed` })) progressWrittenAt.set(uid, at.getTime());
         return untilDeadline;
+      }
       case 'fail':
         await writeStatus(task, { ...next, phase: 'Failed', message: verdict.message, completionTime: at.toISOString() }, verdict.reason);
         emit(task, 'Warning', verdict.reason, verdict.message);
         return;
       case 'merge':
         if (status.phase !== 'Merging') {
+          expectOwnWrite(task, (shown) => shown.phase === 'Merging');
           await writeStatus(task, { ...next, phase: 'Merging', message: 'merging results' });
           emit(task, 'Normal', 'Merging', `all ${total} subtasks finished; merging results`);
-          return { requeueAfterMs: 0 };
+          return { requeueAfterMs: OWN_WRITE_WAIT_MS };
         }
         await merge(task, subtasks, next);
         return;
@@ -464,19 +507,27 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     const task = deps.tasks.get(name, namespace);
     if (!task) return;
     const finalizers = (task.metadata.finalizers as string[] | undefined) ?? [];
-    if (task.metadata.deletionTimestamp) return finalize(task, finalizers);
+    if (task.metadata.deletionTimestamp) {
+      progressWrittenAt.delete(task.metadata.uid!);
+      ownWrites.delete(task.metadata.uid!);
+      return finalize(task, finalizers);
+    }
     if (!finalizers.includes(FINALIZER)) {
       await patchFinalizers(task, [...finalizers, FINALIZER]);
       return; // the update event brings the task back
     }
     const status: OrchestratedTaskStatus = { ...(task.status ?? {}) };
     if (status.phase && TERMINAL_TASK_PHASES.has(status.phase)) {
+      progressWrittenAt.delete(task.metadata.uid!);
+      ownWrites.delete(task.metadata.uid!);
       // A task finished by an operator that wrote no conditions gets them once.
       if (!findCondition(status.conditions, 'Complete')) await writeStatus(task, status);
       return;
     }
     const at = now();
     if (await stopIfCancelledOrLate(task, status, at)) return;
+    const ownWriteWait = awaitingOwnWrite(task);
+    if (ownWriteWait > 0) return { requeueAfterMs: ownWriteWait };
     const deadline = deadlineOf(task);
     const untilDeadline = deadline ? { requeueAfterMs: deadline.getTime() - at.getTime() } : undefined;
     if (status.subtasks?.total === undefined) return splitStep(task, status, untilDeadline);

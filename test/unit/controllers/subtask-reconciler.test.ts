@@ -1,32 +1,35 @@
 // The Subtask reconciler in process, against the fake API server and caches: what it does when
-// the API server refuses its pod (a quota: named and retried; an invalid pod: the subtask fails).
+// the API server refuses its pod (a quota: named and retried; an invalid pod: the subtask fails),
+// where the input goes (the pod or a ConfigMap), and which status writes it saves.
 import { describe, expect, test } from '@jest/globals';
-import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import type { V1ConfigMap, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { OrchestratedTask } from '../../../operator/api/orchestratedtask.js';
 import type { Subtask } from '../../../operator/api/subtask.js';
 import { makeSubtaskReconciler } from '../../../operator/controllers/subtask/reconciler.js';
+import { INPUT_ANNOTATION } from '../../../operator/controllers/subtask/pod.js';
 import { createLogger } from '../../../operator/runtime/logger.js';
 import { apiError, FakeApiServer, FakeCache, quotaError, RecordingEvents } from '../../support/fake-kube.js';
 
 const now = new Date('2026-01-01T00:00:00Z');
 
-function setup() {
+function setup(items: unknown[] = [1]) {
   const api = new FakeApiServer();
   const task = { apiVersion: 'drm.dtf.io/v1alpha1', kind: 'OrchestratedTask', metadata: { name: 'job', namespace: 'ns', uid: 't1' }, spec: { strategy: 'DataParallel', taskType: 'map' } } as unknown as OrchestratedTask;
   const subtask = {
     apiVersion: 'drm.dtf.io/v1alpha1',
     kind: 'Subtask',
     metadata: { name: 'job-p0', namespace: 'ns', uid: 's1', generation: 1 },
-    spec: { taskRef: { name: 'job', uid: 't1' }, index: 0, role: 'partition', name: 'p0', taskType: 'map', input: { items: [1] } },
+    spec: { taskRef: { name: 'job', uid: 't1' }, index: 0, role: 'partition', name: 'p0', taskType: 'map', input: { items } },
   } as unknown as Subtask;
   api.put('subtasks', subtask);
   const subtasks = new FakeCache<Subtask>([subtask]);
+  const pods = new FakeCache<V1Pod>();
   const events = new RecordingEvents();
   const reconcile = makeSubtaskReconciler({
     clients: api.clients(),
     tasks: new FakeCache<OrchestratedTask>([task]),
     subtasks,
-    pods: new FakeCache<V1Pod>(),
+    pods,
     nodes: new FakeCache<V1Node>(),
     events,
     log: createLogger('silent'),
@@ -39,7 +42,7 @@ function setup() {
     subtasks.set(stored);
     return stored.status;
   };
-  return { api, events, reconcile, sync };
+  return { api, events, reconcile, sync, pods };
 }
 
 describe('subtask reconciler: refusals', () => {
@@ -69,7 +72,8 @@ describe('subtask reconciler: refusals', () => {
     // An input document over 1 MiB is never stored: failing beats retrying forever.
     ['an input ConfigMap the API server refuses (too large)', 'createNamespacedConfigMap', 'ConfigMap "job-p0-input" is invalid: []: Too long: must have at most 1048576 bytes', 'InputRejected', 'the API server refused the input ConfigMap job-p0-input'],
   ])('%s fails the subtask with the cause, in status, condition and Event', async (_what, method, message, reason, said) => {
-    const { api, events, reconcile, sync } = setup();
+    // An input too large for the pod goes to the ConfigMap, whose refusal is the second case.
+    const { api, events, reconcile, sync } = setup(Array.from({ length: 2000 }, (_, i) => i));
     api.failNext(method, apiError(422, message));
     await reconcile('ns/job-p0');
     const status = sync();
@@ -77,5 +81,63 @@ describe('subtask reconciler: refusals', () => {
     expect(status?.message).toContain(said);
     expect(status?.conditions?.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True', reason });
     expect(events.reasons('Warning')).toContain(reason);
+  });
+});
+
+const bigItems = Array.from({ length: 2000 }, (_, i) => i);
+
+describe('subtask reconciler: the input', () => {
+  test('a small inline input travels in the pod: its annotation, mounted as input.json by the downward API; no ConfigMap', async () => {
+    const { api, reconcile } = setup([1, 2]);
+    await reconcile('ns/job-p0');
+    const [pod] = api.list<V1Pod>('Pod');
+    const document = JSON.parse(pod!.metadata!.annotations![INPUT_ANNOTATION]!);
+    expect(document).toEqual({ apiVersion: 'drm.dtf.io/v1alpha1', task: 'job', subtask: 'job-p0', namespace: 'ns', role: 'partition', index: 0, taskType: 'map', params: {}, items: [1, 2] });
+    expect(pod!.spec!.volumes).toContainEqual({ name: 'input', downwardAPI: { items: [{ path: 'input.json', fieldRef: { fieldPath: `metadata.annotations['${INPUT_ANNOTATION}']` } }] } });
+    expect(api.callsOf('createNamespacedConfigMap')).toHaveLength(0);
+  });
+
+  test('an input over the limit goes to the input ConfigMap, mounted in its place; the pod carries none', async () => {
+    const { api, reconcile } = setup(bigItems);
+    await reconcile('ns/job-p0');
+    const [pod] = api.list<V1Pod>('Pod');
+    expect(pod!.metadata!.annotations![INPUT_ANNOTATION]).toBeUndefined();
+    expect(pod!.spec!.volumes).toContainEqual({ name: 'input', configMap: { name: 'job-p0-input' } });
+    const configMap = api.get<V1ConfigMap>('ConfigMap', 'job-p0-input', 'ns');
+    expect(JSON.parse(configMap!.data!['input.json']!).items).toEqual(bigItems);
+  });
+});
+
+describe('subtask reconciler: status writes', () => {
+  test("a first attempt's start is not written (its pod says it): the one write is the outcome, with the attempt counted", async () => {
+    const { api, reconcile, sync, pods } = setup();
+    await reconcile('ns/job-p0');
+    expect(api.list<V1Pod>('Pod').map((p) => p.metadata?.name)).toEqual(['job-p0-a1']);
+    expect(api.callsOf('replaceNamespacedCustomObjectStatus')).toHaveLength(0);
+
+    // The pod seen unbound: nothing new to say.
+    const created = api.get<V1Pod>('Pod', 'job-p0-a1', 'ns')!;
+    pods.set({ ...created, metadata: { ...created.metadata, ownerReferences: [{ apiVersion: 'drm.dtf.io/v1alpha1', kind: 'Subtask', name: 'job-p0', uid: 's1' }] } });
+    await reconcile('ns/job-p0');
+    expect(api.callsOf('replaceNamespacedCustomObjectStatus')).toHaveLength(0);
+    expect(api.callsOf('createNamespacedPod')).toHaveLength(1);
+
+    // It ran and succeeded before the next look: one write, Completed on attempt 1.
+    pods.set({
+      ...pods.get('job-p0-a1', 'ns')!,
+      spec: { ...created.spec!, nodeName: 'n1' },
+      status: { phase: 'Succeeded', containerStatuses: [{ name: 'worker', image: 'x', imageID: '', ready: false, restartCount: 0, state: { terminated: { exitCode: 0, message: '{"result":[1]}' } } }] },
+    });
+    await reconcile('ns/job-p0');
+    expect(api.callsOf('replaceNamespacedCustomObjectStatus')).toHaveLength(1);
+    expect(sync()).toMatchObject({ phase: 'Completed', attempts: 1, result: [1], attemptHistory: [{ attempt: 1, phase: 'Completed', nodeName: 'n1' }] });
+  });
+
+  test("an earlier subtask's pod of the same name is not taken for this one's attempt", async () => {
+    const { api, reconcile, pods } = setup();
+    pods.set({ metadata: { name: 'job-p0-a1', namespace: 'ns', ownerReferences: [{ apiVersion: 'drm.dtf.io/v1alpha1', kind: 'Subtask', name: 'job-p0', uid: 'an-older-one' }] }, spec: { containers: [], nodeName: 'n1' }, status: { phase: 'Succeeded' } });
+    await reconcile('ns/job-p0');
+    expect(api.callsOf('createNamespacedPod')).toHaveLength(1);
+    expect(api.callsOf('replaceNamespacedCustomObjectStatus')).toHaveLength(0);
   });
 });

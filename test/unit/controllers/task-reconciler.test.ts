@@ -42,7 +42,8 @@ const condition = (task: OrchestratedTask, type: string) => task.status?.conditi
 describe('task reconciler', () => {
   test('a task is split (said first, then done), runs, merges, and ends Complete', async () => {
     const { api, events, reconcile, sync, finishSubtasks } = setup();
-    expect(await reconcile('ns/job')).toEqual({ requeueAfterMs: 0 });
+    // Not at once: the watch event of its own write brings the task back.
+    expect(await reconcile('ns/job')).toEqual({ requeueAfterMs: 30_000 });
     expect(sync().status).toMatchObject({ phase: 'Splitting' });
     await reconcile('ns/job');
     expect(api.list<Subtask>('subtasks').map((s) => s.metadata.name).sort()).toEqual(['job-p0', 'job-p1']);
@@ -51,13 +52,52 @@ describe('task reconciler', () => {
     expect(events.reasons()).toEqual(expect.arrayContaining(['Splitting', 'Split']));
 
     finishSubtasks('Completed', [[1, 4, 9, 16], [25, 36, 49, 64]]);
-    expect(await reconcile('ns/job')).toEqual({ requeueAfterMs: 0 });
+    expect(await reconcile('ns/job')).toEqual({ requeueAfterMs: 30_000 });
     expect(sync().status?.phase).toBe('Merging');
     await reconcile('ns/job');
     const done = sync();
     expect(done.status).toMatchObject({ phase: 'Completed', result: [1, 4, 9, 16, 25, 36, 49, 64], completionPercentage: 100 });
     expect(condition(done, 'Complete')).toMatchObject({ status: 'True', reason: 'Completed' });
     expect(condition(done, 'Progressing')?.status).toBe('False');
+  });
+
+  test('a reconcile before the cache shows its own Splitting write waits for it: no second write refused as a conflict, no split', async () => {
+    const { api, reconcile, sync } = setup();
+    await reconcile('ns/job');
+    expect(await reconcile('ns/job')).toEqual({ requeueAfterMs: 30_000 });
+    expect(api.callsOf('replaceNamespacedCustomObjectStatus')).toHaveLength(1);
+    expect(api.list<Subtask>('subtasks')).toHaveLength(0);
+    sync();
+    await reconcile('ns/job');
+    expect(api.list<Subtask>('subtasks')).toHaveLength(2);
+  });
+
+  test('progress is written at most once a second per task; a phase change at once', async () => {
+    const { api, reconcile, sync, advance } = setup({ spec: { partitions: 3 } });
+    await reconcile('ns/job');
+    sync();
+    await reconcile('ns/job');
+    sync();
+    const writes = () => api.callsOf('replaceNamespacedCustomObjectStatus').length;
+    const before = writes();
+    const complete = (name: string) => {
+      const subtask = api.get<Subtask>('subtasks', name, 'ns')!;
+      api.put('subtasks', { ...subtask, status: { phase: 'Completed', result: [] } } as Subtask);
+      sync();
+    };
+    complete('job-p0');
+    expect(await reconcile('ns/job')).toEqual({ requeueAfterMs: 1000 });
+    expect(writes()).toBe(before);
+    advance(400);
+    expect(await reconcile('ns/job')).toEqual({ requeueAfterMs: 600 });
+    advance(600);
+    await reconcile('ns/job');
+    expect(writes()).toBe(before + 1);
+    expect(sync().status).toMatchObject({ subtasks: { completed: 1 }, subtasksSummary: '1/3' });
+    complete('job-p1');
+    complete('job-p2');
+    await reconcile('ns/job');
+    expect(sync().status?.phase).toBe('Merging');
   });
 
   test('nothing changed, nothing written: reconciling a running task again makes no status call', async () => {

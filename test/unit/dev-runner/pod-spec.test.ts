@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { commandFor, localPathFor, parseNodeSpec, planPaths, resolveEnv, terminationMessage } from '../../../hack/dev-runner/pod-spec.js';
+import { commandFor, downwardApiFiles, localPathFor, parseNodeSpec, planPaths, resolveEnv, terminationMessage } from '../../../hack/dev-runner/pod-spec.js';
 
 const container: V1Container = {
   name: 'worker',
@@ -33,6 +33,29 @@ describe('dev runner pod spec', () => {
       DRM_POD_NAME: 'p-a1',
       PLAIN: '/tmpfile-not-a-mount',
     });
+  });
+
+  test('a downward API volume holds the fields it names: an annotation (the input document), a label, the name', () => {
+    const annotated: V1Pod = { ...pod, metadata: { ...pod.metadata, labels: { role: 'partition' }, annotations: { 'drm.dtf.io/input': '{"items":[1]}' } } };
+    const volume = {
+      name: 'input',
+      downwardAPI: {
+        items: [
+          { path: 'input.json', fieldRef: { fieldPath: "metadata.annotations['drm.dtf.io/input']" } },
+          { path: 'meta/role', fieldRef: { fieldPath: "metadata.labels['role']" } },
+          { path: 'name', fieldRef: { fieldPath: 'metadata.name' } },
+          { path: 'missing', fieldRef: { fieldPath: "metadata.annotations['absent']" } },
+        ],
+      },
+    };
+    expect(downwardApiFiles(annotated, volume)).toEqual([
+      { path: 'input.json', content: '{"items":[1]}' },
+      { path: 'meta/role', content: 'partition' },
+      { path: 'name', content: 'p-a1' },
+      { path: 'missing', content: '' },
+    ]);
+    expect(downwardApiFiles(annotated, { name: 'cm', configMap: { name: 'x' } })).toEqual([]);
+    expect(() => downwardApiFiles(annotated, { name: 'v', downwardAPI: { items: [{ path: '../escape', fieldRef: { fieldPath: 'metadata.name' } }] } })).toThrow(/leaves its volume/);
   });
 
   test('the built-in image runs the repository worker; another image its own command', () => {
