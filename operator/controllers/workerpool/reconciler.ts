@@ -10,15 +10,14 @@ import { MAX_DECISIONS } from '../../api/workerpool.js';
 import { GROUP_VERSION } from '../../api/common.js';
 import { nodeAllocatable, type PendingDemand, type PlacementLedger } from '../../core/placement/index.js';
 import type { Prediction, PredictionQuery } from '../../core/predict/index.js';
-import { billedNodeCount, choosePool, decideScaling, nodeLimit, poolUtilization, remainingSeconds, type Amounts, type PendingWork, type PoolNodeState, type PoolState, type PredictedWork, type ScalingDecision } from '../../core/scaling/index.js';
-import { parseQuantity } from '../../core/placement/quantity.js';
+import { billedNodeCount, choosePool, decideScaling, nodeLimit, poolUtilization, type Amounts, type PendingWork, type PoolNodeState, type PoolState, type PredictedWork, type ScalingDecision } from '../../core/scaling/index.js';
 import { ignoreNotFound, isConflict, mergePatch, type KubeClients } from '../../kube/client.js';
 import type { EventSink } from '../../kube/events.js';
 import { ProviderError, type Credentials, type NodeProvider, type ProviderInstance } from '../../providers/types.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logger.js';
 import { nowDate, systemClock, type Clock } from '../../runtime/clock.js';
-import { isTerminal } from '../subtask/decide.js';
+import { observedLaunchSeconds, predictedWork } from './predicted-work.js';
 import { LABELS } from '../labels.js';
 import { writeStatusIfChanged } from '../status.js';
 import { poolConditions, type PoolHealth } from '../conditions.js';
@@ -120,6 +119,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     const pendingLaunches = (instances ?? []).filter((i) => i.state !== 'terminated' && i.state !== 'stopping' && !(i.nodeName && nodeNames.has(i.nodeName))).length;
     const scaling = pool.spec.scaling;
     const last = lastScaleAt.get(pool.metadata.name!) ?? lastActionTime(pool);
+    const launchSeconds = observedLaunchSeconds(instances, nodes);
     return {
       name: pool.metadata.name!,
       hardware: pool.spec.hardware.type,
@@ -142,6 +142,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
       nodes: states,
       pendingLaunches,
       ...(last !== undefined ? { lastScaleAt: last } : {}),
+      ...(launchSeconds !== undefined ? { launchSeconds } : {}),
     };
   }
 
@@ -173,43 +174,9 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     return subtasks > 0 ? { subtasks, total, largest } : undefined;
   }
 
-  /**
-   * Predicted resource-seconds still to do: the remaining time of our subtasks running on the
-   * pool's nodes, plus the whole predicted time of those waiting for a node of the pool's kind
-   * (hardware class and GPU product), each times its requests. Subtasks the predictor knows
-   * nothing about (its default tier) count for the whole horizon.
-   */
+  /** What the predictive policy is told of the pool's work (predicted-work.ts). */
   function predictedFor(state: PoolState, nowMs: number): PredictedWork | undefined {
-    if (!deps.predictor) return undefined;
-    const nodes = new Set(state.nodes.map((n) => n.name));
-    const work = { cpuSeconds: 0, gpuSeconds: 0, memoryByteSeconds: 0 };
-    for (const subtask of deps.subtasks.list()) {
-      if (isTerminal(subtask.status?.phase)) continue;
-      const nodeName = subtask.status?.nodeName;
-      let elapsed = 0;
-      if (nodeName) {
-        if (!nodes.has(nodeName)) continue;
-        elapsed = subtask.status?.startTime ? (nowMs - Date.parse(subtask.status.startTime)) / 1000 : 0;
-      } else if (!waitsFor(state, subtask)) {
-        continue;
-      }
-      const prediction = deps.predictor.predict({ taskType: subtask.spec.taskType, params: subtask.spec.params ?? {}, hardware: { type: state.hardware === 'gpu' ? 'gpu' : 'cpu' } });
-      const remaining = remainingSeconds(prediction, elapsed, state.scaling.horizonSeconds);
-      const resources = subtask.spec.resources;
-      work.cpuSeconds += (resources?.cpu !== undefined ? parseQuantity(resources.cpu) : prediction.cpu) * remaining;
-      work.memoryByteSeconds += (resources?.memory !== undefined ? parseQuantity(resources.memory) : prediction.memoryBytes) * remaining;
-      work.gpuSeconds += (resources?.gpu ?? 0) * remaining;
-    }
-    return work;
-  }
-
-  /** A subtask not yet placed whose hardware this pool offers. */
-  function waitsFor(state: PoolState, subtask: Subtask): boolean {
-    if (subtask.status?.phase !== 'Pending' || !subtask.status?.attempts) return false;
-    const hardware = subtask.spec.hardware;
-    const wantsGpu = hardware?.type === 'gpu' || (subtask.spec.resources?.gpu ?? 0) > 0;
-    if (wantsGpu !== (state.hardware === 'gpu')) return false;
-    return !hardware?.gpuProduct || hardware.gpuProduct === state.gpuProduct;
+    return deps.predictor ? predictedWork({ subtasks: deps.subtasks.list(), predictor: deps.predictor, pool: state, nowMs }) : undefined;
   }
 
   async function credentialsOf(pool: WorkerPool, provider: NodeProvider): Promise<Credentials | undefined> {

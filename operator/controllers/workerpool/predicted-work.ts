@@ -1,0 +1,114 @@
+// What the WorkerPool controller tells the predictive policy about a pool's work (PredictedWork),
+// from the subtasks it sees and the predictor: the same facts the simulator gives the policy
+// (operator/simulate/simulation.ts), so the policy tuned there runs the same here. A plain
+// function of its inputs (no I/O, the time passed in).
+import type { V1Node } from '@kubernetes/client-node';
+import type { Subtask } from '../../api/subtask.js';
+import type { Prediction, PredictionQuery } from '../../core/predict/index.js';
+import { parseQuantity } from '../../core/placement/quantity.js';
+import { remainingSeconds, type Amounts, type PoolState, type PredictedWork } from '../../core/scaling/index.js';
+import type { ProviderInstance } from '../../providers/types.js';
+import { isTerminal } from '../subtask/decide.js';
+
+export interface PredictedWorkInput {
+  /** Every subtask the operator sees (terminal ones too: they tell the recent arrival rate). */
+  subtasks: readonly Subtask[];
+  predictor: { predict(query: PredictionQuery): Prediction };
+  pool: PoolState;
+  nowMs: number;
+}
+
+/** A subtask not yet placed whose hardware (class and GPU product) this pool offers. */
+export function waitsForPool(pool: PoolState, subtask: Subtask): boolean {
+  if (subtask.status?.phase !== 'Pending' || !subtask.status?.attempts) return false;
+  const hardware = subtask.spec.hardware;
+  const wantsGpu = hardware?.type === 'gpu' || (subtask.spec.resources?.gpu ?? 0) > 0;
+  if (wantsGpu !== (pool.hardware === 'gpu')) return false;
+  return !hardware?.gpuProduct || hardware.gpuProduct === pool.gpuProduct;
+}
+
+function createdMs(subtask: Subtask): number {
+  const created = subtask.metadata.creationTimestamp as Date | string | undefined;
+  return created === undefined ? Number.NaN : new Date(created).getTime();
+}
+
+/** Queue order: oldest first, then by name (the order pods of equal priority are bound in). */
+function byArrival(a: Subtask, b: Subtask): number {
+  const at = (createdMs(a) || 0) - (createdMs(b) || 0);
+  if (at !== 0) return at;
+  const [x, y] = [a.metadata.name ?? '', b.metadata.name ?? ''];
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * Predicted work of the pool:
+ * - resource-seconds still to do: the remaining time of our subtasks running on the pool's nodes
+ *   plus the whole predicted time of those waiting for a node of the pool's kind, each times its
+ *   requests (subtasks the predictor knows nothing about, its default tier, count for at least the
+ *   whole horizon: remainingSeconds);
+ * - `running`: each running subtask's request and predicted remaining seconds;
+ * - `queued`: each waiting subtask's request and predicted seconds, oldest first;
+ * - `arrivingPerSecond`: the requests of the subtasks created for the pool (waiting for it, or
+ *   placed on it) over the last horizonSeconds + scaleDownIdleSeconds, per second.
+ */
+export function predictedWork({ subtasks, predictor, pool, nowMs }: PredictedWorkInput): PredictedWork {
+  const nodes = new Set(pool.nodes.map((node) => node.name));
+  const work = { cpuSeconds: 0, gpuSeconds: 0, memoryByteSeconds: 0 };
+  const running: Array<{ request: Amounts; remainingSeconds: number }> = [];
+  const waiting: Array<{ subtask: Subtask; request: Amounts; seconds: number }> = [];
+  const window = Math.max(1, pool.scaling.horizonSeconds + pool.scaling.scaleDownIdleSeconds);
+  const arrived: Amounts = { cpu: 0, memoryBytes: 0, gpu: 0 };
+  for (const subtask of subtasks) {
+    const nodeName = subtask.status?.nodeName;
+    const onPool = nodeName !== undefined ? nodes.has(nodeName) || subtask.status?.workerPool === pool.name : false;
+    const waits = nodeName === undefined && waitsForPool(pool, subtask);
+    if (!onPool && !waits) continue;
+    const prediction = predictor.predict({ taskType: subtask.spec.taskType, params: subtask.spec.params ?? {}, hardware: { type: pool.hardware === 'gpu' ? 'gpu' : 'cpu' } });
+    const resources = subtask.spec.resources;
+    const request: Amounts = {
+      cpu: resources?.cpu !== undefined ? parseQuantity(resources.cpu) : prediction.cpu,
+      memoryBytes: resources?.memory !== undefined ? parseQuantity(resources.memory) : prediction.memoryBytes,
+      gpu: resources?.gpu ?? 0,
+    };
+    const created = createdMs(subtask);
+    if (Number.isFinite(created) && nowMs - created < window * 1000) {
+      for (const resource of ['cpu', 'memoryBytes', 'gpu'] as const) arrived[resource] += request[resource];
+    }
+    if (isTerminal(subtask.status?.phase)) continue;
+    // A subtask bound to a node of another pool is none of this pool's work.
+    if (nodeName !== undefined && !nodes.has(nodeName)) continue;
+    const elapsed = nodeName !== undefined && subtask.status?.startTime ? (nowMs - Date.parse(subtask.status.startTime)) / 1000 : 0;
+    const seconds = remainingSeconds(prediction, elapsed, pool.scaling.horizonSeconds);
+    work.cpuSeconds += request.cpu * seconds;
+    work.memoryByteSeconds += request.memoryBytes * seconds;
+    work.gpuSeconds += request.gpu * seconds;
+    if (nodeName !== undefined) running.push({ request, remainingSeconds: seconds });
+    else waiting.push({ subtask, request, seconds });
+  }
+  const queued = waiting.sort((a, b) => byArrival(a.subtask, b.subtask)).map(({ request, seconds }) => ({ request, seconds }));
+  const arrivingPerSecond: Amounts = { cpu: arrived.cpu / window, memoryBytes: arrived.memoryBytes / window, gpu: arrived.gpu / window };
+  return { ...work, running, queued, arrivingPerSecond };
+}
+
+function timeMs(value: Date | string | undefined): number {
+  return value === undefined ? Number.NaN : new Date(value).getTime();
+}
+
+/**
+ * Seconds the pool's launched instances took to become Ready nodes, as observed: the median over
+ * instances whose node has joined, from the instance's launch to the node's Ready transition.
+ * Undefined when none has been seen (the policy then counts joining nodes as there).
+ */
+export function observedLaunchSeconds(instances: readonly ProviderInstance[] | undefined, nodes: readonly V1Node[]): number | undefined {
+  const byName = new Map(nodes.map((node) => [node.metadata?.name, node]));
+  const seconds: number[] = [];
+  for (const instance of instances ?? []) {
+    const node = instance.nodeName !== undefined ? byName.get(instance.nodeName) : undefined;
+    const ready = node?.status?.conditions?.find((condition) => condition.type === 'Ready' && condition.status === 'True');
+    const took = (timeMs(ready?.lastTransitionTime as Date | string | undefined) - timeMs(instance.launchedAt)) / 1000;
+    if (Number.isFinite(took) && took >= 0) seconds.push(took);
+  }
+  if (seconds.length === 0) return undefined;
+  seconds.sort((a, b) => a - b);
+  return seconds[Math.floor((seconds.length - 1) / 2)];
+}
