@@ -136,6 +136,8 @@ export class Manager {
       pools: caches.pools,
       nodes: caches.nodes,
       subtasks: caches.subtasks,
+      pods: caches.pods,
+      otherPods: caches.otherPods,
       ledger: this.scheduler.ledger,
       pendingDemand: () => this.scheduler.pendingDemand(),
       predictor: this.predictor,

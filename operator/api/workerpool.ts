@@ -265,6 +265,30 @@ const scalingSchema = withRules(scalingShape, [
 export type Scaling = z.output<typeof scalingSchema>;
 
 // ---------------------------------------------------------------------------------------------
+// Node lifecycle (cloud pools): registration and drains.
+
+export const DEFAULT_REGISTRATION_TIMEOUT_SECONDS = 600;
+export const DEFAULT_DRAIN_TIMEOUT_SECONDS = 600;
+
+const lifecycleSchema = z
+  .object({
+    registrationTimeoutSeconds: z
+      .int()
+      .min(5)
+      .max(86400)
+      .default(DEFAULT_REGISTRATION_TIMEOUT_SECONDS)
+      .describe(`Seconds a launched instance may take to register its Node; one that has not by then is terminated and replaced. Default ${DEFAULT_REGISTRATION_TIMEOUT_SECONDS}.`),
+    drainTimeoutSeconds: z
+      .int()
+      .min(5)
+      .max(86400)
+      .default(DEFAULT_DRAIN_TIMEOUT_SECONDS)
+      .describe(`Seconds a drain before removal may take (evictions refused by a PodDisruptionBudget, pods that must not be disrupted); past it the node is uncordoned and kept, and the reason is put in status. Default ${DEFAULT_DRAIN_TIMEOUT_SECONDS}.`),
+  })
+  .describe('How the pool\'s nodes join and leave: registration and drain timeouts (aws and gcp pools).');
+export type Lifecycle = z.output<typeof lifecycleSchema>;
+
+// ---------------------------------------------------------------------------------------------
 // Spec.
 
 const taintSchema = z
@@ -297,6 +321,7 @@ const workerPoolSpecShape = z
       .optional()
       .describe('How the scheduler fills the pool\'s nodes: binpack (fullest node that fits first, so idle nodes can be removed) or spread (emptiest first, for isolation and headroom). Omitted: the operator\'s --placement-policy.'),
     scaling: defaultedToFieldDefaults(scalingSchema).describe('When and how far the autoscaler grows or shrinks the pool; every field has a default.'),
+    lifecycle: defaultedToFieldDefaults(lifecycleSchema).describe('How the pool\'s nodes join and leave; every field has a default.'),
   })
   .describe('The desired pool: node hardware, labels, provider, size bounds, cost caps and scaling policy.');
 
@@ -415,6 +440,18 @@ const scalingDecisionSchema = z
   .describe('One scaling decision; each is also recorded as an Event on the pool.');
 export type ScalingDecision = z.output<typeof scalingDecisionSchema>;
 
+export const MAX_LIFECYCLE_EVENTS = 20;
+export const MAX_DRAINING = 100;
+
+const lifecycleEventSchema = z
+  .object({
+    time: timestamp('When it happened.'),
+    reason: z.string().min(1).max(64).regex(/^[A-Za-z][A-Za-z0-9]*$/).describe('What happened, e.g. RegistrationTimeout, InstanceInterrupted, NodeRemoved, DrainGaveUp, Drained; also the reason of its Event.'),
+    message: z.string().max(1024).describe('The details, for humans.'),
+  })
+  .describe('Something that happened to one of the pool\'s nodes or instances.');
+export type LifecycleEvent = z.output<typeof lifecycleEventSchema>;
+
 export const workerPoolStatusSchema = z
   .object({
     provider: z.enum(PROVIDERS).optional().describe('Which provider the pool uses (kwok, static, aws or gcp), for the PROVIDER printer column; set by the controller.'),
@@ -431,6 +468,33 @@ export const workerPoolStatusSchema = z
       .describe('Share of allocatable resources requested by pods on the pool\'s nodes.'),
     utilizationSummary: z.string().max(64).optional().describe('Utilization as text for the UTIL printer column, e.g. "cpu 45% mem 30% gpu 80%"; set by the controller.'),
     costPerHour: z.number().min(0).max(10_000_000).optional().describe('Current cost of the pool in USD per hour (nodes × costPerNodeHour).'),
+    nodeShape: z
+      .object({
+        cpu: z.number().min(0).max(100_000).describe('CPU cores of one new node.'),
+        memoryMiB: z.int().min(0).max(1_000_000_000).describe('Memory of one new node in MiB (an estimate of allocatable).'),
+        gpu: z.int().min(0).max(64).describe('GPUs of one new node.'),
+        source: z.string().max(256).describe('Where the shape comes from, e.g. "m5.large (EC2 DescribeInstanceTypes)".'),
+      })
+      .optional()
+      .describe('The size of one new node, as the provider says; what a pool at 0 nodes scales up for.'),
+    draining: z
+      .array(
+        z
+          .object({
+            node: objectName('The node being drained.'),
+            since: timestamp('When the drain began.'),
+            message: z.string().max(1024).optional().describe('What the drain waits for, if anything.'),
+          })
+          .describe('One node being drained before removal.'),
+      )
+      .max(MAX_DRAINING)
+      .optional()
+      .describe(`Nodes being drained before removal, and what each waits for (at most ${MAX_DRAINING}).`),
+    lifecycle: z
+      .array(lifecycleEventSchema)
+      .max(MAX_LIFECYCLE_EVENTS)
+      .optional()
+      .describe(`The last node lifecycle happenings (registration timeouts, interruptions, drains given up, nodes removed), oldest first (at most ${MAX_LIFECYCLE_EVENTS}).`),
     lastDecision: scalingDecisionSchema.optional(),
     decisions: z
       .array(scalingDecisionSchema)

@@ -32,6 +32,8 @@ import {
   poolNameOf,
   providerIdNames,
   ProviderError,
+  shapeOfInstanceType,
+  type NodeShape,
   type Credentials,
   type InstanceState,
   type LaunchResult,
@@ -255,6 +257,10 @@ export class AwsProvider implements NodeProvider {
   }
   private readonly clients = new Map<string, EC2Client>();
   private readonly now: () => Date;
+  /** region/type → shape: an instance type's size never changes. */
+  private readonly typeShapes = new Map<string, NodeShape>();
+  /** region/template/version → its instance type, and when that was read (a version like $Latest moves). */
+  private readonly templateTypes = new Map<string, { type: string | undefined; readAt: number }>();
 
   constructor(private readonly options: AwsProviderOptions = {}) {
     this.now = options.now ?? (() => new Date());
@@ -267,10 +273,103 @@ export class AwsProvider implements NodeProvider {
       { Name: `tag:${POOL_TAG}`, Values: [pool] },
       { Name: 'instance-state-name', Values: Object.keys(LISTED_STATES) },
     ]);
-    return instances.flatMap((instance) => {
+    const listed = instances.flatMap((instance) => {
       const mapped = this.toProviderInstance(instance);
       return mapped ? [mapped] : [];
     });
+    const notices = await this.spotInterruptions(client, pool, listed.filter((i) => i.spot && i.state !== 'terminated').map((i) => i.id));
+    return listed.map((instance) => (notices.has(instance.id) ? { ...instance, interruption: notices.get(instance.id)! } : instance));
+  }
+
+  /**
+   * Spot instances EC2 is taking back: their spot request's status (DescribeSpotInstanceRequests)
+   * says marked-for-termination (the two-minute notice) or that the instance was stopped or
+   * terminated by EC2. Rebalance recommendations reach only the instance (metadata) and EventBridge.
+   */
+  private async spotInterruptions(client: EC2Client, pool: string, instanceIds: string[]): Promise<Map<string, string>> {
+    const notices = new Map<string, string>();
+    // EC2 takes at most 200 values per filter.
+    for (let start = 0; start < instanceIds.length; start += 200) {
+      let nextToken: string | undefined;
+      do {
+        let output;
+        try {
+          output = await client.send(
+            new (await ec2()).DescribeSpotInstanceRequestsCommand({ Filters: [{ Name: 'instance-id', Values: instanceIds.slice(start, start + 200) }], MaxResults: 1000, NextToken: nextToken }),
+          );
+        } catch (error) {
+          throw toProviderError('DescribeSpotInstanceRequests', pool, error);
+        }
+        for (const request of output.SpotInstanceRequests ?? []) {
+          const code = request.Status?.Code ?? '';
+          if (request.InstanceId && isSpotInterruption(code)) notices.set(request.InstanceId, `spot ${code}${request.Status?.Message ? `: ${request.Status.Message}` : ''}`);
+        }
+        nextToken = output.NextToken || undefined;
+      } while (nextToken);
+    }
+    return notices;
+  }
+
+  /**
+   * A new node's size: DescribeInstanceTypes for the pool's instanceTypes (the smallest of each
+   * resource among them, since a launch may fall back to any), else for its launch template's
+   * type (DescribeLaunchTemplateVersions). Cached: types forever, a template's type for 10 minutes.
+   */
+  async nodeShape(context: ProviderContext): Promise<NodeShape | undefined> {
+    const pool = poolNameOf(context.pool);
+    const spec = awsSpecOf(context.pool);
+    let types = spec.instanceTypes && spec.instanceTypes.length > 0 ? [...spec.instanceTypes] : [];
+    const client = await this.clientFor(context);
+    if (types.length === 0 && spec.launchTemplate) {
+      const type = await this.templateInstanceType(client, pool, spec.region, spec.launchTemplate);
+      if (!type) throw new ProviderError(`launch template ${spec.launchTemplate.name ?? spec.launchTemplate.id} (${spec.launchTemplate.version}) names no instance type: set provider.aws.instanceTypes`, 'invalid');
+      types = [type];
+    }
+    if (types.length === 0) return undefined;
+    const missing = types.filter((type) => !this.typeShapes.has(`${spec.region}/${type}`));
+    if (missing.length > 0) {
+      let output;
+      try {
+        output = await client.send(new (await ec2()).DescribeInstanceTypesCommand({ InstanceTypes: missing as _InstanceType[] }));
+      } catch (error) {
+        throw toProviderError('DescribeInstanceTypes', pool, error);
+      }
+      for (const info of output.InstanceTypes ?? []) {
+        if (!info.InstanceType) continue;
+        const gpus = (info.GpuInfo?.Gpus ?? []).reduce((sum, gpu) => sum + (gpu.Count ?? 0), 0);
+        this.typeShapes.set(`${spec.region}/${info.InstanceType}`, shapeOfInstanceType(info.VCpuInfo?.DefaultVCpus ?? 0, info.MemoryInfo?.SizeInMiB ?? 0, gpus, info.InstanceType));
+      }
+    }
+    const shapes = types.map((type) => this.typeShapes.get(`${spec.region}/${type}`));
+    const unknown = types.filter((_, i) => shapes[i] === undefined);
+    if (unknown.length > 0) throw new ProviderError(`EC2 DescribeInstanceTypes for pool ${pool} does not know ${unknown.join(', ')} in ${spec.region}`, 'invalid');
+    const known = shapes as NodeShape[];
+    return {
+      cpu: Math.min(...known.map((s) => s.cpu)),
+      memoryBytes: Math.min(...known.map((s) => s.memoryBytes)),
+      gpu: Math.min(...known.map((s) => s.gpu)),
+      source: `${types.join(', ')} (EC2 DescribeInstanceTypes${types.length > 1 ? ', the smallest of each' : ''})`,
+    };
+  }
+
+  private async templateInstanceType(client: EC2Client, pool: string, region: string, template: NonNullable<AwsSpec['launchTemplate']>): Promise<string | undefined> {
+    const key = `${region}/${template.id ?? template.name}/${template.version}`;
+    const cached = this.templateTypes.get(key);
+    if (cached && this.now().getTime() - cached.readAt < 600_000) return cached.type;
+    let output;
+    try {
+      output = await client.send(
+        new (await ec2()).DescribeLaunchTemplateVersionsCommand({
+          ...(template.id ? { LaunchTemplateId: template.id } : { LaunchTemplateName: template.name }),
+          Versions: [template.version],
+        }),
+      );
+    } catch (error) {
+      throw toProviderError('DescribeLaunchTemplateVersions', pool, error);
+    }
+    const type = output.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.InstanceType;
+    this.templateTypes.set(key, { type, readAt: this.now().getTime() });
+    return type;
   }
 
   async launch(context: ProviderContext, count: number, token: string): Promise<LaunchResult> {
@@ -474,6 +573,12 @@ export class AwsProvider implements NodeProvider {
     }
     return client;
   }
+}
+
+/** A spot request status code saying EC2 takes the instance back (not the user's own stop or termination). */
+export function isSpotInterruption(code: string): boolean {
+  if (code.startsWith('marked-for-')) return true;
+  return (code.startsWith('instance-terminated-') || code.startsWith('instance-stopped-')) && !code.endsWith('-by-user');
 }
 
 /** The launch options of a pool, in the order they are tried. */

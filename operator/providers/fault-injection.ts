@@ -3,7 +3,8 @@
 // (capacity, then throttling). The operator wraps its kwok provider only when started with
 // --test-fault-injection; a production install never honours the annotation.
 import type { WorkerPool } from '../api/workerpool.js';
-import { ProviderError, type NodeProvider } from './types.js';
+import type { V1Node } from '@kubernetes/client-node';
+import { ProviderError, type NodeProvider, type ProviderContext, type ProviderInstance } from './types.js';
 
 export const FAIL_LAUNCHES_ANNOTATION = 'drm.dtf.io/kwok-fail-launches';
 
@@ -31,7 +32,8 @@ export function withInjectedLaunchFailures(provider: NodeProvider): NodeProvider
     },
     terminate: (context, ids) => provider.terminate(context, ids),
     ...(provider.nodeSelector ? { nodeSelector: (pool: WorkerPool) => provider.nodeSelector!(pool) } : {}),
-    ...(provider.nodeShape ? { nodeShape: (pool: WorkerPool) => provider.nodeShape!(pool) } : {}),
+    ...(provider.nodeShape ? { nodeShape: (context: ProviderContext) => provider.nodeShape!(context) } : {}),
+    ...(provider.isNodeOf ? { isNodeOf: (instance: ProviderInstance, node: V1Node) => provider.isNodeOf!(instance, node) } : {}),
     ...(provider.credentialsRef ? { credentialsRef: (pool: WorkerPool) => provider.credentialsRef!(pool) } : {}),
   };
 }

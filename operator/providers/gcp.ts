@@ -12,7 +12,7 @@
 // The call waits for the resize operation (operations.wait, bounded by operationTimeoutMs).
 import { createHash, randomUUID } from 'node:crypto';
 import type * as ComputeSdk from '@google-cloud/compute';
-import type { InstanceGroupManagersClient, ZoneOperationsClient, protos } from '@google-cloud/compute';
+import type { InstanceGroupManagersClient, InstanceTemplatesClient, MachineTypesClient, ZoneOperationsClient, protos } from '@google-cloud/compute';
 import type * as GoogleAuthLibrary from 'google-auth-library';
 import type { AuthClient } from 'google-auth-library';
 import type { WorkerPool } from '../api/workerpool.js';
@@ -21,6 +21,8 @@ import {
   poolNameOf,
   providerIdNames,
   ProviderError,
+  shapeOfInstanceType,
+  type NodeShape,
   type Credentials,
   type InstanceState,
   type LaunchResult,
@@ -63,6 +65,8 @@ interface Step {
 interface Clients {
   groups: InstanceGroupManagersClient;
   operations: ZoneOperationsClient;
+  machineTypes: MachineTypesClient;
+  templates: InstanceTemplatesClient;
 }
 
 /** gax call options: one attempt (retries are ours) within a timeout. */
@@ -170,6 +174,16 @@ export function managedInstanceState(managed: Pick<IManagedInstance, 'currentAct
   return 'pending';
 }
 
+/**
+ * A Spot VM Compute took back: stopped or terminated under the group (which recreates it), not
+ * one the group itself is deleting or creating for the first time.
+ */
+export function wasPreempted(managed: Pick<IManagedInstance, 'currentAction' | 'instanceStatus'>): boolean {
+  const status = managed.instanceStatus ?? '';
+  if (managed.currentAction === 'DELETING' || managed.currentAction === 'ABANDONING') return false;
+  return ['TERMINATED', 'STOPPED', 'STOPPING', 'PENDING_STOP'].includes(status);
+}
+
 /** The service-account key from the pool's Secret (key.json), if any. */
 export function gcpKeyFrom(credentials: Credentials | undefined): Record<string, unknown> | undefined {
   const text = credentials?.['key.json'];
@@ -220,6 +234,10 @@ export class GcpProvider implements NodeProvider {
   }
   private readonly clients = new Map<string, Clients>();
   private readonly steps = new Map<string, Step>();
+  /** project/zone/machineType → its size (never changes). */
+  private readonly machineShapes = new Map<string, { cpu: number; memoryMiB: number; gpu: number }>();
+  /** project/zone/group → the machine type and GPUs of its instance template, and when that was read. */
+  private readonly groupTemplates = new Map<string, { machineType: string; gpus: number; template: string; readAt: number }>();
   private readonly maxAttempts: number;
   private readonly retryBaseDelayMs: number;
   private readonly callTimeoutMs: number;
@@ -240,6 +258,56 @@ export class GcpProvider implements NodeProvider {
       const instance = this.toProviderInstance(spec, m);
       return instance ? [instance] : [];
     });
+  }
+
+  /**
+   * A new node's size: machineTypes.get for the pool's machineType, else for the machine type of
+   * the group's instance template (instanceGroupManagers.get, instanceTemplates.get); GPUs from
+   * the template's guestAccelerators, the machine type's own accelerators (a2, g2) or the pool's
+   * acceleratorCount. Cached: machine types forever, a group's template for 10 minutes.
+   */
+  async nodeShape(context: ProviderContext): Promise<NodeShape | undefined> {
+    const spec = gcpSpecOf(context.pool);
+    const pool = poolNameOf(context.pool);
+    const clients = await this.clientsFor(context);
+    let machineType = spec.machineType;
+    let templateGpus = 0;
+    let source = `${spec.machineType} (Compute machineTypes.get)`;
+    if (!machineType) {
+      const template = await this.groupTemplate(clients, spec, pool);
+      machineType = template.machineType;
+      templateGpus = template.gpus;
+      source = `${machineType} of instance template ${template.template} (Compute machineTypes.get)`;
+    }
+    const key = `${spec.project}/${spec.zone}/${machineType}`;
+    let machine = this.machineShapes.get(key);
+    if (!machine) {
+      const [answer] = await this.call('machineTypes.get', pool, (options) => clients.machineTypes.get({ project: spec.project, zone: spec.zone, machineType: machineType! }, options));
+      const builtIn = (answer.accelerators ?? []).reduce((sum, a) => sum + (a.guestAcceleratorCount ?? 0), 0);
+      machine = { cpu: Number(answer.guestCpus ?? 0), memoryMiB: Number(answer.memoryMb ?? 0), gpu: builtIn };
+      this.machineShapes.set(key, machine);
+    }
+    const gpus = Math.max(machine.gpu, templateGpus, spec.acceleratorCount ?? 0);
+    return shapeOfInstanceType(machine.cpu, machine.memoryMiB, gpus, source);
+  }
+
+  private async groupTemplate(clients: Clients, spec: GcpSpec, pool: string): Promise<{ machineType: string; gpus: number; template: string }> {
+    const key = `${spec.project}/${spec.zone}/${spec.instanceGroupManager}`;
+    const cached = this.groupTemplates.get(key);
+    if (cached && Date.now() - cached.readAt < 600_000) return cached;
+    const [group] = await this.call('instanceGroupManagers.get', pool, (options) =>
+      clients.groups.get({ project: spec.project, zone: spec.zone, instanceGroupManager: spec.instanceGroupManager }, options),
+    );
+    const url = group.instanceTemplate ?? '';
+    const global = /\/projects\/([^/]+)\/global\/instanceTemplates\/([^/]+)$/.exec(url);
+    if (!global) throw new ProviderError(`instance group ${spec.instanceGroupManager} uses template ${url || '(none)'}, which is not a global instance template: set provider.gcp.machineType`, 'invalid');
+    const [template] = await this.call('instanceTemplates.get', pool, (options) => clients.templates.get({ project: global[1]!, instanceTemplate: global[2]! }, options));
+    const machineType = template.properties?.machineType?.split('/').at(-1);
+    if (!machineType) throw new ProviderError(`instance template ${global[2]} names no machine type: set provider.gcp.machineType`, 'invalid');
+    const gpus = (template.properties?.guestAccelerators ?? []).reduce((sum, a) => sum + (a.acceleratorCount ?? 0), 0);
+    const answer = { machineType, gpus, template: global[2]!, readAt: Date.now() };
+    this.groupTemplates.set(key, answer);
+    return answer;
   }
 
   async launch(context: ProviderContext, count: number, token: string): Promise<LaunchResult> {
@@ -337,7 +405,7 @@ export class GcpProvider implements NodeProvider {
   async close(): Promise<void> {
     const all = [...this.clients.values()];
     this.clients.clear();
-    await Promise.all(all.flatMap((c) => [c.groups.close(), c.operations.close()]));
+    await Promise.all(all.flatMap((c) => [c.groups.close(), c.operations.close(), c.machineTypes.close(), c.templates.close()]));
   }
 
   private remember(key: string, step: Step): void {
@@ -421,6 +489,7 @@ export class GcpProvider implements NodeProvider {
       ...(spec.machineType ? { instanceType: spec.machineType } : {}),
       spot: spec.spot,
       ...(problem ? { problem } : {}),
+      ...(spec.spot && wasPreempted(managed) ? { interruption: `preempted (instance ${managed.instanceStatus}, group ${managed.currentAction ?? 'NONE'})` } : {}),
     };
   }
 
@@ -429,7 +498,7 @@ export class GcpProvider implements NodeProvider {
     const cacheKey = key ? sha256(JSON.stringify(key)) : 'ambient';
     let clients = this.clients.get(cacheKey);
     if (!clients) {
-      const [{ InstanceGroupManagersClient, ZoneOperationsClient }, { GoogleAuth }] = await compute();
+      const [{ InstanceGroupManagersClient, InstanceTemplatesClient, MachineTypesClient, ZoneOperationsClient }, { GoogleAuth }] = await compute();
       const common = {
         ...(this.options.apiEndpoint ? { apiEndpoint: this.options.apiEndpoint } : {}),
         ...(this.options.port ? { port: this.options.port } : {}),
@@ -446,6 +515,8 @@ export class GcpProvider implements NodeProvider {
       clients = {
         groups: new InstanceGroupManagersClient({ ...common, ...auth }),
         operations: new ZoneOperationsClient({ ...common, ...auth }),
+        machineTypes: new MachineTypesClient({ ...common, ...auth }),
+        templates: new InstanceTemplatesClient({ ...common, ...auth }),
       };
       this.clients.set(cacheKey, clients);
     }

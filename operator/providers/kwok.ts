@@ -77,9 +77,9 @@ export class KwokProvider implements NodeProvider {
     return { instances, notes: [] };
   }
 
-  nodeShape(pool: WorkerPool): NodeShape | undefined {
+  nodeShape({ pool }: ProviderContext): NodeShape | undefined {
     const node = pool.spec.provider.kwok?.node;
-    return node ? { cpu: parseQuantity(node.cpu), memoryBytes: parseQuantity(node.memory), gpu: node.gpu ?? pool.spec.hardware.gpuCount ?? 0 } : undefined;
+    return node ? { cpu: parseQuantity(node.cpu), memoryBytes: parseQuantity(node.memory), gpu: node.gpu ?? pool.spec.hardware.gpuCount ?? 0, source: 'provider.kwok.node' } : undefined;
   }
 
   async terminate(_context: ProviderContext, ids: readonly string[]): Promise<void> {

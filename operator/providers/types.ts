@@ -19,6 +19,11 @@ export interface ProviderInstance {
   launchedAt?: string;
   /** Why a pending instance is not coming up, as the provider says (e.g. a zone out of capacity). */
   problem?: string;
+  /**
+   * The provider is taking the instance back or has (a spot interruption notice, a preemption):
+   * what it said. The controller removes its Node and replaces it before the work is lost later.
+   */
+  interruption?: string;
 }
 
 /** What the pool's Secret held, already read by the controller (providers never read Secrets). */
@@ -50,8 +55,12 @@ export interface NodeProvider {
   terminate(context: ProviderContext, ids: readonly string[]): Promise<void>;
   /** Labels that select the pool's Nodes; omitted: the pool label (drm.dtf.io/pool=NAME) the operator puts on them. */
   nodeSelector?(pool: WorkerPool): Record<string, string>;
-  /** One new node's size, when the provider knows it before any node exists; omitted: the largest node seen. */
-  nodeShape?(pool: WorkerPool): NodeShape | undefined;
+  /**
+   * One new node's size, when the provider knows it before any node exists (the instance or
+   * machine type's, asked of the cloud and cached by the provider); omitted: the largest node seen.
+   * Throws a ProviderError when the cloud cannot say (the pool's status then says why).
+   */
+  nodeShape?(context: ProviderContext): NodeShape | undefined | Promise<NodeShape | undefined>;
   /** The Secret with the pool's credentials, if the pool names one (read by the controller, never by providers). */
   credentialsRef?(pool: WorkerPool): { name: string } | undefined;
   /**
@@ -68,6 +77,20 @@ export interface NodeShape {
   cpu: number;
   memoryBytes: number;
   gpu: number;
+  /** Where it comes from, for the pool's status, e.g. "m5.large (EC2 DescribeInstanceTypes)". */
+  source?: string;
+}
+
+/**
+ * Share of an instance's memory the hypervisor and the OS keep (Karpenter assumes 7.5%): a new
+ * node's memory is estimated below the instance type's, so work sized by the estimate fits the
+ * Node that registers.
+ */
+export const VM_MEMORY_OVERHEAD = 0.075;
+
+/** A node shape from an instance type's vCPUs, memory in MiB and GPUs. */
+export function shapeOfInstanceType(vcpus: number, memoryMiB: number, gpus: number, source: string): NodeShape {
+  return { cpu: vcpus, memoryBytes: Math.floor(memoryMiB * (1 - VM_MEMORY_OVERHEAD)) * 1024 * 1024, gpu: gpus, source };
 }
 
 export type ProviderErrorKind = 'throttled' | 'capacity' | 'transient' | 'auth' | 'invalid';

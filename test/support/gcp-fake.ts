@@ -6,6 +6,8 @@
 //   POST .../instanceGroupManagers/{mig}/deleteInstances   {instances, skipInstancesOnValidationError}
 //   GET  /compute/v1/projects/{p}/zones/{z}/operations/{op}
 //   POST /compute/v1/projects/{p}/zones/{z}/operations/{op}/wait
+//   GET  /compute/v1/projects/{p}/zones/{z}/machineTypes/{type}      (a few real types, MACHINE_TYPES)
+//   GET  /compute/v1/projects/{p}/global/instanceTemplates/{name}    (each group's own, <mig>-template)
 // A group keeps a target size and instances (<mig>-xxxx: CREATING, then RUNNING), so
 // listManagedInstances reflects resizes; operations go PENDING → RUNNING → DONE. Mutations
 // honour requestId as Compute does (a repeat returns the first operation). Faults can be
@@ -15,7 +17,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startLoopbackServer } from './loopback.js';
 
-export type GcpCall = 'get' | 'resize' | 'listManagedInstances' | 'deleteInstances' | 'operations.get' | 'operations.wait';
+export type GcpCall = 'get' | 'resize' | 'listManagedInstances' | 'deleteInstances' | 'operations.get' | 'operations.wait' | 'machineTypes.get' | 'instanceTemplates.get';
+
+/** Machine types the fake knows, with Compute's figures (guestCpus, memoryMb, built-in GPUs). */
+export const MACHINE_TYPES: Record<string, { guestCpus: number; memoryMb: number; accelerators?: Array<{ guestAcceleratorType: string; guestAcceleratorCount: number }> }> = {
+  'e2-standard-2': { guestCpus: 2, memoryMb: 8192 },
+  'e2-standard-4': { guestCpus: 4, memoryMb: 16384 },
+  'n2-standard-8': { guestCpus: 8, memoryMb: 32768 },
+  'n1-standard-4': { guestCpus: 4, memoryMb: 15360 },
+  'g2-standard-4': { guestCpus: 4, memoryMb: 16384, accelerators: [{ guestAcceleratorType: 'nvidia-l4', guestAcceleratorCount: 1 }] },
+};
 
 export type GcpFault =
   /** 429 rateLimitExceeded. */
@@ -59,6 +70,9 @@ interface FakeGroup {
   stockedOut: boolean;
   instanceStartMs: number;
   creationTimestamp: string;
+  /** What its instance template says. */
+  machineType: string;
+  guestAccelerators: Array<{ acceleratorType: string; acceleratorCount: number }>;
 }
 
 interface FakeOperation {
@@ -101,9 +115,19 @@ export interface GcpFake {
   /** Host for apiEndpoint: 127.0.0.1 */
   host: string;
   port: number;
-  addGroup(group: { project: string; zone: string; name: string; targetSize?: number; instanceStartMs?: number }): void;
+  addGroup(group: {
+    project: string;
+    zone: string;
+    name: string;
+    targetSize?: number;
+    instanceStartMs?: number;
+    /** The machine type of the group's instance template (default e2-standard-4). */
+    machineType?: string;
+    /** GPUs the template attaches to each instance. */
+    guestAccelerators?: Array<{ acceleratorType: string; acceleratorCount: number }>;
+  }): void;
   /** The group's target size and instances as they are now. */
-  group(project: string, zone: string, name: string): { targetSize: number; instances: FakeManagedInstance[] };
+  group(project: string, zone: string, name: string): { targetSize: number; instances: FakeManagedInstance[]; machineType: string };
   /** New instances of the group wait for capacity (ZONE_RESOURCE_POOL_EXHAUSTED) until set back to false. */
   setStockout(project: string, zone: string, name: string, stockedOut: boolean): void;
   /** An instance vanishes without the MIG asking (deleted by hand): gone from the list, target size lowered. */
@@ -334,6 +358,10 @@ export async function startGcpFake(options: GcpFakeOptions = {}): Promise<GcpFak
 
   type Route = { call: GcpCall; project: string; zone: string; name: string };
   const route = (method: string, path: string): Route | undefined => {
+    const machineType = path.match(/^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/machineTypes\/([^/]+)$/);
+    if (machineType && method === 'GET') return { call: 'machineTypes.get', project: machineType[1]!, zone: machineType[2]!, name: machineType[3]! };
+    const template = path.match(/^\/compute\/v1\/projects\/([^/]+)\/global\/instanceTemplates\/([^/]+)$/);
+    if (template && method === 'GET') return { call: 'instanceTemplates.get', project: template[1]!, zone: '', name: template[2]! };
     const igm = path.match(/^\/compute\/v1\/projects\/([^/]+)\/zones\/([^/]+)\/instanceGroupManagers\/([^/]+?)(?:\/(resize|listManagedInstances|deleteInstances))?$/);
     if (igm) {
       const [, project = '', zone = '', name = '', action] = igm;
@@ -362,6 +390,25 @@ export async function startGcpFake(options: GcpFakeOptions = {}): Promise<GcpFak
         while (op.status !== 'DONE' && Date.now() < deadline) await wait(10);
       }
       return [200, operationJson(op)];
+    }
+    if (r.call === 'machineTypes.get') {
+      const type = MACHINE_TYPES[r.name];
+      if (!type) return [404, errorBody(404, 'notFound', `The resource 'projects/${r.project}/zones/${r.zone}/machineTypes/${r.name}' was not found`)];
+      return [200, { kind: 'compute#machineType', id: numericId(), name: r.name, zone: r.zone, ...type, selfLink: `${zoneUrl(r.project, r.zone)}/machineTypes/${r.name}` }];
+    }
+    if (r.call === 'instanceTemplates.get') {
+      const owner = [...groups.values()].find((g) => g.project === r.project && `${g.name}-template` === r.name);
+      if (!owner) return [404, errorBody(404, 'notFound', `The resource 'projects/${r.project}/global/instanceTemplates/${r.name}' was not found`)];
+      return [
+        200,
+        {
+          kind: 'compute#instanceTemplate',
+          id: numericId(),
+          name: r.name,
+          properties: { machineType: owner.machineType, ...(owner.guestAccelerators.length > 0 ? { guestAccelerators: owner.guestAccelerators } : {}), scheduling: {} },
+          selfLink: `${origin}/compute/v1/projects/${r.project}/global/instanceTemplates/${r.name}`,
+        },
+      ];
     }
     const group = groups.get(key(r.project, r.zone, r.name));
     if (!group) {
@@ -485,7 +532,7 @@ export async function startGcpFake(options: GcpFakeOptions = {}): Promise<GcpFak
   return {
     host: '127.0.0.1',
     port,
-    addGroup({ project, zone, name, targetSize = 0, instanceStartMs = 0 }) {
+    addGroup({ project, zone, name, targetSize = 0, instanceStartMs = 0, machineType = 'e2-standard-4', guestAccelerators = [] }) {
       const group: FakeGroup = {
         project,
         zone,
@@ -496,13 +543,15 @@ export async function startGcpFake(options: GcpFakeOptions = {}): Promise<GcpFak
         stockedOut: false,
         instanceStartMs,
         creationTimestamp: now(),
+        machineType,
+        guestAccelerators,
       };
       groups.set(key(project, zone, name), group);
       reconcile(group);
     },
     group(project, zone, name) {
       const g = mustGroup(project, zone, name);
-      return { targetSize: g.targetSize, instances: g.instances.map((i) => ({ ...i })) };
+      return { targetSize: g.targetSize, instances: g.instances.map((i) => ({ ...i })), machineType: g.machineType };
     },
     setStockout(project, zone, name, stockedOut) {
       mustGroup(project, zone, name).stockedOut = stockedOut;

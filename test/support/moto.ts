@@ -3,7 +3,11 @@
 // injection), which also supplies two EC2 behaviours moto lacks:
 //   - RunInstances launches up to MaxCount (moto launches MinCount), capacity permitting;
 //   - RunInstances is idempotent per ClientToken (moto ignores it): a repeat returns the first
-//     answer, a repeat with other parameters fails with IdempotentParameterMismatch.
+//     answer, a repeat with other parameters fails with IdempotentParameterMismatch;
+//   - a spot instance launched by RunInstances has a spot request, as in EC2 (moto makes none):
+//     DescribeSpotInstanceRequests answers for them, and interruptSpot() gives one the status of
+//     an interruption notice (marked-for-termination), as EC2 does two minutes before it takes
+//     the instance back.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID, createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -163,7 +167,45 @@ export interface Ec2FaultProxy {
   readonly requests: Ec2Request[];
   /** The requests of one action. */
   requestsOf(action: string): Ec2Request[];
+  /** EC2 sends a spot interruption notice for this instance: its spot request's status becomes `code`. */
+  interruptSpot(instanceId: string, code?: string): void;
   stop(): Promise<void>;
+}
+
+/** The spot request EC2 keeps for an instance launched on the spot market. */
+interface SpotRequest {
+  id: string;
+  instanceId: string;
+  instanceType: string;
+  createTime: string;
+  state: 'active' | 'closed';
+  code: string;
+  message: string;
+  updateTime: string;
+}
+
+function spotRequestsXml(requests: SpotRequest[]): string {
+  const items = requests
+    .map(
+      (r) =>
+        `<item><spotInstanceRequestId>${r.id}</spotInstanceRequestId><spotPrice>0.100000</spotPrice><type>one-time</type><state>${r.state}</state>` +
+        `<status><code>${r.code}</code><updateTime>${r.updateTime}</updateTime><message>${r.message}</message></status>` +
+        `<launchSpecification><instanceType>${r.instanceType}</instanceType></launchSpecification><instanceId>${r.instanceId}</instanceId>` +
+        `<createTime>${r.createTime}</createTime><productDescription>Linux/UNIX</productDescription><instanceInterruptionBehavior>terminate</instanceInterruptionBehavior></item>`,
+    )
+    .join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<DescribeSpotInstanceRequestsResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>${randomUUID()}</requestId><spotInstanceRequestSet>${items}</spotInstanceRequestSet></DescribeSpotInstanceRequestsResponse>`;
+}
+
+/** The values of the request's filter of this name (Filter.N.Name / Filter.N.Value.M). */
+function filterValues(params: URLSearchParams, name: string): string[] | undefined {
+  for (let n = 1; params.has(`Filter.${n}.Name`); n++) {
+    if (params.get(`Filter.${n}.Name`) !== name) continue;
+    const values: string[] = [];
+    for (let m = 1; params.has(`Filter.${n}.Value.${m}`); m++) values.push(params.get(`Filter.${n}.Value.${m}`)!);
+    return values;
+  }
+  return undefined;
 }
 
 export interface Ec2FaultProxyOptions {
@@ -203,6 +245,27 @@ export async function startEc2FaultProxy(upstream: string, options: Ec2FaultProx
   const timers = new Set<AbortController>();
   const emulateClientTokens = options.clientTokens ?? true;
   const emulateMaxCount = options.maxCount ?? true;
+  const spotRequests = new Map<string, SpotRequest>();
+
+  /** Gives each spot instance of a RunInstances answer its spot request. */
+  const recordSpotRequests = (params: URLSearchParams, answer: UpstreamAnswer) => {
+    if (!isSpotRequest(params) || answer.status >= 300) return;
+    const time = new Date().toISOString();
+    for (const match of answer.body.toString().matchAll(/<instanceId>(i-[0-9a-z]+)<\/instanceId>/g)) {
+      const instanceId = match[1]!;
+      if (spotRequests.has(instanceId)) continue;
+      spotRequests.set(instanceId, {
+        id: `sir-${randomUUID().replace(/-/g, '').slice(0, 8)}`,
+        instanceId,
+        instanceType: params.get('InstanceType') ?? 'm5.large',
+        createTime: time,
+        state: 'active',
+        code: 'fulfilled',
+        message: 'Your spot request is fulfilled.',
+        updateTime: time,
+      });
+    }
+  };
 
   const forward = (incoming: IncomingMessage, body: Buffer): Promise<UpstreamAnswer> =>
     new Promise((resolveAnswer, reject) => {
@@ -318,6 +381,12 @@ export async function startEc2FaultProxy(upstream: string, options: Ec2FaultProx
         break;
     }
 
+    if (action === 'DescribeSpotInstanceRequests') {
+      const ids = filterValues(params, 'instance-id');
+      const matching = [...spotRequests.values()].filter((r) => !ids || ids.includes(r.instanceId));
+      return send(res, { status: 200, headers: { 'content-type': 'text/xml;charset=UTF-8' }, body: Buffer.from(spotRequestsXml(matching)) });
+    }
+
     let answer: Promise<UpstreamAnswer>;
     if (action === 'RunInstances') {
       const available = fault?.kind === 'partialCapacity' ? fault.available : undefined;
@@ -356,6 +425,7 @@ export async function startEc2FaultProxy(upstream: string, options: Ec2FaultProx
     } catch (error) {
       return sendError(res, 502, 'InternalError', `proxy could not reach moto: ${String(error)}`);
     }
+    if (action === 'RunInstances') recordSpotRequests(params, upstreamAnswer);
     if (fault?.kind === 'lostAnswer') {
       await wait(fault.delayMs);
     }
@@ -376,6 +446,13 @@ export async function startEc2FaultProxy(upstream: string, options: Ec2FaultProx
     requests,
     requestsOf(action) {
       return requests.filter((r) => r.action === action);
+    },
+    interruptSpot(instanceId, code = 'marked-for-termination') {
+      const request = spotRequests.get(instanceId);
+      if (!request) throw new Error(`no spot request for ${instanceId}`);
+      request.code = code;
+      request.message = 'Spot Instance interruption notice: the instance is marked for termination.';
+      request.updateTime = new Date().toISOString();
     },
     async stop() {
       for (const controller of timers) controller.abort();

@@ -3,17 +3,17 @@
 // predictor's expected work), what the autoscaler decides (core/scaling), and carrying that out:
 // launches through the provider; removals by cordoning idle nodes first and removing them once
 // nothing of ours runs there. Every action is kept in status.decisions and emitted as an Event.
-import type { ObjectCache, V1Node, V1Taint } from '@kubernetes/client-node';
+import type { ObjectCache, V1Node, V1Pod, V1Taint } from '@kubernetes/client-node';
 import type { Subtask } from '../../api/subtask.js';
 import { providerOf, type WorkerPool, type WorkerPoolStatus } from '../../api/workerpool.js';
-import { MAX_DECISIONS } from '../../api/workerpool.js';
+import { MAX_DECISIONS, MAX_DRAINING, MAX_LIFECYCLE_EVENTS, type LifecycleEvent } from '../../api/workerpool.js';
 import { GROUP_VERSION } from '../../api/common.js';
 import { nodeAllocatable, type PendingDemand, type PlacementLedger } from '../../core/placement/index.js';
 import type { Prediction, PredictionQuery } from '../../core/predict/index.js';
 import { billedNodeCount, choosePool, decideScaling, nodeLimit, poolUtilization, type Amounts, type PendingWork, type PoolNodeState, type PoolState, type PredictedWork, type ScalingDecision } from '../../core/scaling/index.js';
-import { ignoreNotFound, isConflict, mergePatch, type KubeClients } from '../../kube/client.js';
+import { isConflict, mergePatch, type KubeClients } from '../../kube/client.js';
 import type { EventSink } from '../../kube/events.js';
-import { ProviderError, type Credentials, type NodeProvider, type ProviderInstance } from '../../providers/types.js';
+import { ProviderError, type Credentials, type NodeProvider, type NodeShape, type ProviderInstance } from '../../providers/types.js';
 import type { ReconcileResult } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logger.js';
 import { nowDate, systemClock, type Clock } from '../../runtime/clock.js';
@@ -21,8 +21,9 @@ import { observedLaunchSeconds, predictedWork } from './predicted-work.js';
 import { LABELS } from '../labels.js';
 import { writeStatusIfChanged } from '../status.js';
 import { poolConditions, type PoolHealth } from '../conditions.js';
+import { DRAINING_ANNOTATION, heldForRelease, makeNodeLifecycle, type DrainingNode } from './node-lifecycle.js';
 
-export const DRAINING_ANNOTATION = 'drm.dtf.io/draining';
+export { DRAINING_ANNOTATION };
 const POOL_LABEL = LABELS.pool;
 
 export interface WorkerPoolReconcilerDeps {
@@ -30,6 +31,9 @@ export interface WorkerPoolReconcilerDeps {
   pools: ObjectCache<WorkerPool>;
   nodes: ObjectCache<V1Node>;
   subtasks: ObjectCache<Subtask>;
+  /** The operator's worker pods and everyone else's unfinished pods, for drains (without them: the ledger's pod count). */
+  pods?: ObjectCache<V1Pod>;
+  otherPods?: ObjectCache<V1Pod>;
   ledger: PlacementLedger;
   pendingDemand: () => PendingDemand[];
   predictor?: { predict(query: PredictionQuery): Prediction };
@@ -75,6 +79,10 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
 
   const emit = (pool: WorkerPool, type: 'Normal' | 'Warning', reason: string, message: string) =>
     deps.events.emit({ apiVersion: GROUP_VERSION, kind: 'WorkerPool', metadata: pool.metadata }, type, reason, message);
+  const lifecycle = makeNodeLifecycle({ clients: deps.clients, nodes: deps.nodes, ...(deps.pods ? { pods: deps.pods } : {}), ...(deps.otherPods ? { otherPods: deps.otherPods } : {}), ledger: deps.ledger, emit, now });
+  const setDraining = lifecycle.setDraining;
+  /** pool → one new node's size, as its provider last said (other pools' states read it too). */
+  const shapes = new Map<string, NodeShape>();
 
   function providerFor(pool: WorkerPool): NodeProvider | undefined {
     const name = providerOf(pool.spec.provider);
@@ -89,8 +97,8 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
 
   /** One new node's size: the provider's answer, else the largest node seen (else the pool's declared GPUs). */
   function nodeShapeOf(pool: WorkerPool, nodes: V1Node[]): Amounts {
-    const known = providerFor(pool)?.nodeShape?.(pool);
-    if (known) return known;
+    const known = shapes.get(pool.metadata.name!);
+    if (known) return { cpu: known.cpu, memoryBytes: known.memoryBytes, gpu: known.gpu };
     let shape: Amounts = { cpu: 0, memoryBytes: 0, gpu: pool.spec.hardware.gpuCount ?? 0 };
     for (const node of nodes) {
       const a = amountsOf(nodeAllocatable(node));
@@ -179,6 +187,20 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     return deps.predictor ? predictedWork({ subtasks: deps.subtasks.list(), predictor: deps.predictor, pool: state, nowMs }) : undefined;
   }
 
+  /** Asks the provider for a new node's size (it caches); what went wrong, for the status, if it cannot say. */
+  async function refreshShape(pool: WorkerPool, provider: NodeProvider, context: { pool: WorkerPool; credentials?: Credentials }): Promise<string | undefined> {
+    if (!provider.nodeShape) return undefined;
+    try {
+      const shape = await provider.nodeShape(context);
+      if (shape) shapes.set(pool.metadata.name!, shape);
+      else shapes.delete(pool.metadata.name!);
+      return undefined;
+    } catch (error) {
+      shapes.delete(pool.metadata.name!);
+      return `node shape unknown, so the pool cannot scale up from 0 nodes: ${(error as Error).message}`;
+    }
+  }
+
   async function credentialsOf(pool: WorkerPool, provider: NodeProvider): Promise<Credentials | undefined> {
     const ref = provider.credentialsRef?.(pool);
     if (!ref) return undefined;
@@ -209,31 +231,6 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     return matched;
   }
 
-  async function setDraining(name: string, draining: boolean): Promise<void> {
-    await deps.clients.core.patchNode(
-      { name, body: { metadata: { annotations: { [DRAINING_ANNOTATION]: draining ? 'true' : null } }, spec: { unschedulable: draining ? true : null } } },
-      mergePatch,
-    );
-  }
-
-  /** Draining nodes with nothing left on them go; one that got work of ours back is uncordoned. */
-  async function finishDrains(pool: WorkerPool, provider: NodeProvider, state: PoolState, instances: ProviderInstance[], context: { pool: WorkerPool; credentials?: Credentials }): Promise<string[]> {
-    const removed: string[] = [];
-    for (const node of state.nodes.filter((n) => n.draining)) {
-      if (node.ourPods > 0) {
-        await setDraining(node.name, false);
-        continue;
-      }
-      if (deps.ledger.usedOn(node.name).pods > 0) continue; // someone else's pods still drain
-      const instance = instances.find((i) => i.nodeName === node.name || i.id === node.name);
-      await provider.terminate(context, [instance?.id ?? node.name]);
-      if (!provider.removesNodes) await ignoreNotFound(deps.clients.core.deleteNode({ name: node.name }));
-      removed.push(node.name);
-    }
-    if (removed.length > 0) emit(pool, 'Normal', 'NodesRemoved', `removed drained node${removed.length === 1 ? '' : 's'} ${removed.join(', ')}`);
-    return removed;
-  }
-
   function apiDecision(decision: ScalingDecision, nodeNames: string[]): NonNullable<WorkerPoolStatus['lastDecision']> {
     return {
       action: API_ACTION[decision.action],
@@ -251,7 +248,8 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
   return async function reconcilePool(key: string): Promise<ReconcileResult | void> {
     const name = key.includes('/') ? key.slice(key.indexOf('/') + 1) : key;
     const pool = deps.pools.get(name);
-    if (!pool || pool.metadata.deletionTimestamp) return;
+    if (!pool) return;
+    if (pool.metadata.deletionTimestamp) return releasePool(pool);
     // A pool stored before these fields were required lacks them: said in its status, not thrown
     // on every reconcile. Applying it again lets the API server fill in the defaults.
     const missing = (['hardware', 'provider', 'scaling'] as const).filter((field) => (pool.spec as Partial<WorkerPool['spec']>)[field] === undefined);
@@ -283,10 +281,18 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     }
 
     instances = await adoptNodes(pool, provider, instances);
+    const news: LifecycleEvent[] = [];
+    if (provider.canScale) {
+      await lifecycle.ensureFinalizer(pool);
+      instances = await lifecycle.settleInstances(pool, provider, context, instances, news);
+    }
+    const shapeProblem = await refreshShape(pool, provider, context);
     const stuck = stuckInstances(pool, instances);
     let state = poolState(pool, instances, nowMs);
-    const removed = provider.canScale ? await finishDrains(pool, provider, state, instances, context) : [];
+    const drains = provider.canScale ? await lifecycle.progressDrains(pool, provider, context, state.nodes, instances, news) : { removed: [], draining: [] };
+    const removed = drains.removed;
     if (removed.length > 0) state = { ...state, nodes: state.nodes.filter((n) => !removed.includes(n.name)) };
+    const report: LifecycleReport = { news, draining: drains.draining, shape: shapes.get(pool.metadata.name!) };
 
     let decision: ScalingDecision | undefined;
     let problem: { reason: string; message: string } | undefined;
@@ -305,14 +311,47 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
         emit(pool, 'Warning', problem.reason, problem.message);
         decision = { ...decision, reason: `${decision.reason} (failed: ${(error as Error).message})` };
         if (!(error instanceof ProviderError) || error.temporary) {
-          await record(pool, status, state, instances, decision, nodeNames, problem, provider.canScale);
+          await record(pool, status, state, instances, decision, nodeNames, problem, provider.canScale, report);
           return { requeueAfterMs: Math.min(interval, 5_000) };
         }
       }
     }
-    await record(pool, status, state, instances, decision, nodeNames, problem ?? (stuck ? { reason: 'InstancesNotReady', message: stuck } : undefined), provider.canScale);
-    return { requeueAfterMs: interval };
+    const shown = problem ?? (stuck ? { reason: 'InstancesNotReady', message: stuck } : undefined) ?? (shapeProblem ? { reason: 'NodeShapeUnknown', message: shapeProblem } : undefined);
+    await record(pool, status, state, instances, decision, nodeNames, shown, provider.canScale, report);
+    // Drains and launches waiting to register are looked at again soon, not only at the interval.
+    return { requeueAfterMs: drains.draining.length > 0 ? Math.min(interval, 5_000) : interval };
   };
+
+  /**
+   * A deleted pool that holds our finalizer: its nodes drained and removed, its instances
+   * returned, then the finalizer released. Progress in status.message.
+   */
+  async function releasePool(pool: WorkerPool): Promise<ReconcileResult | void> {
+    if (!heldForRelease(pool)) return;
+    const provider = providerFor(pool);
+    if (!provider) {
+      await writeStatus(pool, { ...(pool.status ?? {}), message: `deleting: provider ${providerOf(pool.spec.provider)} is not available in this operator` }, { ...healthOf(pool.status), canScale: false });
+      return { requeueAfterMs: 30_000 };
+    }
+    let step: { done: boolean; message: string };
+    try {
+      const credentials = await credentialsOf(pool, provider);
+      const context = { pool, ...(credentials ? { credentials } : {}) };
+      const instances = await adoptNodes(pool, provider, await provider.list(context));
+      const matched = new Set(instances.flatMap((i) => i.nodeName ?? []));
+      const poolNodes = deps.nodes.list().filter((n) => n.metadata?.labels?.[LABELS.pool] === pool.metadata.name || matched.has(n.metadata!.name!));
+      step = await lifecycle.release(pool, provider, context, instances, poolNodes);
+    } catch (error) {
+      step = { done: false, message: `deleting: ${(error as Error).message}` };
+    }
+    if (step.done) {
+      emit(pool, 'Normal', 'Released', 'every instance of the pool returned and its nodes removed');
+      await lifecycle.removeFinalizer(pool);
+      return;
+    }
+    await writeStatus(pool, { ...(pool.status ?? {}), message: step.message }, { ...healthOf(pool.status), canScale: provider.canScale });
+    return { requeueAfterMs: 3_000 };
+  }
 
   /**
    * Instances the provider says are not coming up (e.g. a zone out of capacity), as one line for
@@ -359,7 +398,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
       if (fresh.length > 0) emit(pool, 'Normal', 'ScaleUp', `${decision.reason}; launched ${fresh.length}: ${names.join(', ')}${result.notes.length ? ` (${result.notes.join('; ')})` : ''}`);
       return { names, done: fresh.length, ...(fresh.length === 0 ? { note: 'the launch of this step is already under way' } : {}) };
     }
-    const removable = decision.nodeNames.filter((name) => state.nodes.some((n) => n.name === name && n.ourPods === 0)).slice(0, Math.max(0, current - state.minNodes));
+    const removable = decision.nodeNames.filter((name) => lifecycle.mayDrain(name) && state.nodes.some((n) => n.name === name && n.ourPods === 0)).slice(0, Math.max(0, current - state.minNodes));
     for (const name of removable) await setDraining(name, true);
     if (removable.length > 0) {
       lastScaleAt.set(pool.metadata.name!, decision.time);
@@ -385,6 +424,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     nodeNames: string[],
     problem: { reason: string; message: string } | undefined,
     canScale: boolean,
+    report: LifecycleReport = { news: [], draining: [] },
   ): Promise<void> {
     const message = problem?.message;
     const ready = state.nodes.filter((n) => n.ready);
@@ -402,6 +442,9 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
         desiredNodes: Math.max(0, nodes + (decision?.action === 'scale_up' ? decision.count : 0) - (decision?.action === 'scale_down' ? nodeNames.length : 0)),
         ...(message ? { message } : { message: undefined }),
         observedGeneration: pool.metadata.generation ?? 0,
+        nodeShape: report.shape ? shapeStatus(report.shape) : undefined,
+        draining: report.draining.length > 0 ? report.draining.slice(0, MAX_DRAINING) : undefined,
+        ...(report.news.length > 0 ? { lifecycle: [...(status.lifecycle ?? []), ...report.news].slice(-MAX_LIFECYCLE_EVENTS) } : {}),
       };
       if (decision) {
         const api = apiDecision(decision, nodeNames);
@@ -437,6 +480,17 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
   async function writeStatus(pool: WorkerPool, status: WorkerPoolStatus, health: PoolHealth): Promise<void> {
     await writeStatusIfChanged(deps.clients, 'WorkerPool', pool, status, { conditions: poolConditions(health), now: nowDate(clock) });
   }
+}
+
+/** What one reconcile saw of the nodes' lifecycle, for the status. */
+interface LifecycleReport {
+  news: LifecycleEvent[];
+  draining: DrainingNode[];
+  shape?: NodeShape;
+}
+
+function shapeStatus(shape: NodeShape): NonNullable<WorkerPoolStatus['nodeShape']> {
+  return { cpu: shape.cpu, memoryMiB: Math.floor(shape.memoryBytes / 2 ** 20), gpu: shape.gpu, source: (shape.source ?? 'the provider').slice(0, 256) };
 }
 
 /** The labels every node of a pool carries: its own nodeLabels, the pool and hardware labels, the GPU's. */
