@@ -162,6 +162,8 @@ export function buildWorkerPod(subtask: Subtask, attempt: number, options: Worke
         ...options.annotations,
         [ANNOTATIONS.subtaskName]: name,
         [ANNOTATIONS.taskName]: subtask.spec.taskRef.name,
+        // No autoscaler (ours or another, e.g. Karpenter) takes a node from under a running attempt.
+        'karpenter.sh/do-not-disrupt': 'true',
         ...(inlineInput !== undefined ? { [INPUT_ANNOTATION]: inlineInput } : {}),
       },
       ownerReferences: [ownerReference(subtask)],
