@@ -14,7 +14,7 @@ import { PermanentError, splitKey } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logger.js';
 import { nowDate, systemClock, type Clock } from '../../runtime/clock.js';
 import { parseConfigMapJson, readSubtaskResult } from '../results.js';
-import { attemptStartStatus, decideSubtask, type RetryPolicy, type SubtaskAction } from './decide.js';
+import { attemptStartStatus, decideSubtask, type RetryPolicy, type SubtaskAction, type SubtaskDecision } from './decide.js';
 import { buildInputConfigMap, buildWorkerPod, fitsInPod, inputConfigMapNameFor, inputDocumentJson, type WorkerPodOptions } from './pod.js';
 import { stripUndefined, writeStatusIfChanged } from '../status.js';
 import { subtaskConditions } from '../conditions.js';
@@ -35,6 +35,14 @@ export interface SubtaskReconcilerDeps {
 
 const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, backoffSeconds: 10, maxBackoffSeconds: 300 };
 
+/**
+ * An attempt's passing states (its pod bound, then running) are written once they have lasted
+ * this long: an attempt that ends sooner goes from its start to its outcome in one status write
+ * (and no Assigned or Running Event), one that lasts shows them this much later.
+ */
+export const PASSING_STATE_WRITE_DELAY_MS = 2000;
+const PASSING_PHASES: ReadonlySet<string> = new Set(['Assigned', 'Running']);
+
 export function taskStopReason(task: OrchestratedTask | undefined, subtask: Subtask): { reason: string; message: string } | undefined {
   if (!task || (subtask.spec.taskRef.uid && task.metadata.uid !== subtask.spec.taskRef.uid)) {
     return { reason: 'TaskGone', message: `task ${subtask.spec.taskRef.name} no longer exists` };
@@ -54,6 +62,28 @@ function ownedBy(pod: V1Pod, subtask: Subtask): boolean {
 export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
   const { clients, log } = deps;
   const now = () => nowDate(deps.clock ?? systemClock);
+  /** subtask key → when a passing state not yet written was first seen. */
+  const passingSince = new Map<string, number>();
+
+  /**
+   * Milliseconds to wait before writing a passing state, or 0 to write now: the decision only
+   * moves the subtask into Assigned or Running (nothing to do but say so), and that state has
+   * not lasted PASSING_STATE_WRITE_DELAY_MS yet.
+   */
+  function passingStateWait(key: string, stored: Subtask, decision: SubtaskDecision): number {
+    const phase = decision.status.phase ?? '';
+    const onlySaying = decision.actions.every((action) => action.type === 'event' && action.eventType === 'Normal' && action.reason === phase);
+    if (!PASSING_PHASES.has(phase) || stored.status?.phase === phase || !onlySaying) {
+      passingSince.delete(key);
+      return 0;
+    }
+    const at = now().getTime();
+    const since = passingSince.get(key) ?? at;
+    passingSince.set(key, since);
+    const left = since + PASSING_STATE_WRITE_DELAY_MS - at;
+    if (left <= 0) passingSince.delete(key);
+    return Math.max(0, left);
+  }
 
   async function currentPod(namespace: string, name: string): Promise<V1Pod | 'missing'> {
     const cached = deps.pods.get(name, namespace);
@@ -201,7 +231,10 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
   return async function reconcileSubtask(key: string): Promise<ReconcileResult | void> {
     const { namespace, name } = splitKey(key);
     const stored = deps.subtasks.get(name, namespace);
-    if (!stored || stored.metadata.deletionTimestamp) return;
+    if (!stored || stored.metadata.deletionTimestamp) {
+      passingSince.delete(key);
+      return;
+    }
     const task = deps.tasks.get(stored.spec.taskRef.name, namespace);
     // The start of a first attempt is not written: its pod says it (one status write per subtask
     // fewer). A subtask with no status yet whose first pod exists is taken as that attempt begun.
@@ -230,6 +263,8 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
       ...(podNode ? { podNodeExists: await nodeExists(podNode) } : {}),
       now: now(),
     });
+    const wait = passingStateWait(key, stored, decision);
+    if (wait > 0) return { requeueAfterMs: Math.min(wait, decision.requeueAfterMs ?? wait) };
     try {
       for (const action of decision.actions) await act(subtask, action);
     } catch (error) {

@@ -25,16 +25,17 @@ function setup(items: unknown[] = [1]) {
   const subtasks = new FakeCache<Subtask>([subtask]);
   const pods = new FakeCache<V1Pod>();
   const events = new RecordingEvents();
+  let nowMs = now.getTime();
   const reconcile = makeSubtaskReconciler({
     clients: api.clients(),
     tasks: new FakeCache<OrchestratedTask>([task]),
     subtasks,
     pods,
-    nodes: new FakeCache<V1Node>(),
+    nodes: new FakeCache<V1Node>([{ metadata: { name: 'n1' } }]),
     events,
     log: createLogger('silent'),
     podOptions: () => ({ builtinWorkerImage: 'drm-operator:test', schedulerName: 'drm-scheduler' }),
-    clock: { now: () => now.getTime() },
+    clock: { now: () => nowMs },
   });
   /** The status the API server holds now, fed back into the cache as the informer would. */
   const sync = () => {
@@ -42,7 +43,7 @@ function setup(items: unknown[] = [1]) {
     subtasks.set(stored);
     return stored.status;
   };
-  return { api, events, reconcile, sync, pods };
+  return { api, events, reconcile, sync, pods, advance: (ms: number) => (nowMs += ms) };
 }
 
 describe('subtask reconciler: refusals', () => {
@@ -131,6 +132,25 @@ describe('subtask reconciler: status writes', () => {
     await reconcile('ns/job-p0');
     expect(api.callsOf('replaceNamespacedCustomObjectStatus')).toHaveLength(1);
     expect(sync()).toMatchObject({ phase: 'Completed', attempts: 1, result: [1], attemptHistory: [{ attempt: 1, phase: 'Completed', nodeName: 'n1' }] });
+  });
+
+  test('a passing state (bound, running) is written once it has lasted 2 s, with its Event; and an attempt that ends sooner is written once, as its outcome (the test above)', async () => {
+    const { api, events, reconcile, sync, pods, advance } = setup();
+    await reconcile('ns/job-p0');
+    const created = api.get<V1Pod>('Pod', 'job-p0-a1', 'ns')!;
+    const owned = { ...created, metadata: { ...created.metadata, ownerReferences: [{ apiVersion: 'drm.dtf.io/v1alpha1', kind: 'Subtask', name: 'job-p0', uid: 's1' }] } };
+    const writes = () => api.callsOf('replaceNamespacedCustomObjectStatus').length;
+    pods.set({ ...owned, spec: { ...owned.spec!, nodeName: 'n1' }, status: { phase: 'Running', startTime: now } });
+    expect(await reconcile('ns/job-p0')).toEqual({ requeueAfterMs: 2000 });
+    advance(1500);
+    expect(await reconcile('ns/job-p0')).toEqual({ requeueAfterMs: 500 });
+    expect(writes()).toBe(0);
+    expect(events.reasons()).not.toContain('Running');
+    advance(500);
+    await reconcile('ns/job-p0');
+    expect(writes()).toBe(1);
+    expect(sync()).toMatchObject({ phase: 'Running', attempts: 1, nodeName: 'n1' });
+    expect(events.reasons()).toContain('Running');
   });
 
   test("an earlier subtask's pod of the same name is not taken for this one's attempt", async () => {
