@@ -20,7 +20,8 @@
 //   subtasks running and queued now, and each one's remaining or whole duration, exactly: what a
 //   perfect predictor of durations would say about work that has already arrived; and the
 //   resources requested by arrivals over the last horizonSeconds + scaleDownIdleSeconds. Nothing
-//   about future arrivals. PoolState.launchSeconds is provisionSeconds.
+//   about future arrivals. Each running subtask names its node. PoolState.launchSeconds is
+//   provisionSeconds.
 import { parseQuantity } from '../core/placement/quantity.js';
 import {
   choosePool,
@@ -430,7 +431,7 @@ export function simulate(allTasks: readonly TraceTask[], policy: Policy, options
 
   const predictedOf = (pool: PoolRuntime, now: number): PredictedWork => {
     const work = { cpuSeconds: 0, gpuSeconds: 0, memoryByteSeconds: 0 };
-    const running: Array<{ request: Amounts; remainingSeconds: number }> = [];
+    const running: Array<{ request: Amounts; remainingSeconds: number; node: string }> = [];
     const queued: Array<{ request: Amounts; seconds: number }> = [];
     const add = (subtask: Subtask, seconds: number) => {
       work.cpuSeconds += subtask.request.cpu * seconds;
@@ -447,7 +448,7 @@ export function simulate(allTasks: readonly TraceTask[], policy: Policy, options
         const subtask = subtasks[id]!;
         const remainingSeconds = Math.max(0, subtask.startedAt! + subtask.predictedSeconds - now);
         add(subtask, remainingSeconds);
-        running.push({ request: subtask.request, remainingSeconds });
+        running.push({ request: subtask.request, remainingSeconds, node: node.name });
       }
     }
     // What arrived over the last horizon + scaleDownIdleSeconds, per second: the past, never the

@@ -5,7 +5,12 @@ import { seededRandom as mulberry32 } from '../core/random.js';
 import type { TraceTask } from './trace.js';
 
 export const TRACE_KINDS = ['bursty', 'diurnal', 'steady', 'production'] as const;
-export type TraceKind = (typeof TRACE_KINDS)[number];
+/**
+ * Traces kept out of tuning the policy: generated like the others, run only to report how the
+ * policy does on work it was not tuned to (docs/autoscaling.md), never asserted on by tests.
+ */
+export const HELD_OUT_KINDS = ['heldout-mixed'] as const;
+export type TraceKind = (typeof TRACE_KINDS)[number] | (typeof HELD_OUT_KINDS)[number];
 
 type Random = () => number;
 type Row = Omit<TraceTask, 'line'>;
@@ -171,7 +176,39 @@ function production(random: Random): Row[] {
   }
 }
 
-const SEEDS: Record<TraceKind, number> = { bursty: 20240601, diurnal: 20240602, steady: 20240603, production: 20240604 };
+/**
+ * Five hours of mixed CPU and GPU tasks unlike the shipped ones: lognormal durations (median
+ * 240 s, ln-sd 1.0, 30 s to 2 h), 1 to 24 subtasks, CPU requests from a quarter core to 8 cores
+ * and 0.5 to 16 GiB, a third of the tasks on GPUs; Poisson arrivals at 45 an hour plus eight
+ * bursts of 5 to 20 tasks within five minutes at random times.
+ */
+function heldOutMixed(random: Random): Row[] {
+  const seconds = 5 * 3600;
+  const arrivals = poissonArrivals(random, seconds, 45 / 3600, () => 45 / 3600);
+  for (let burst = 0; burst < 8; burst += 1) {
+    const start = int(random, 0, seconds - 300);
+    const size = int(random, 5, 20);
+    for (let task = 0; task < size; task += 1) arrivals.push(start + int(random, 0, 300));
+  }
+  return arrivals
+    .sort((a, b) => a - b)
+    .map((arrivalSeconds): Row => {
+      const gpu = random() < 1 / 3;
+      const secondsPerSubtask = Math.round(Math.min(7200, Math.max(30, Math.exp(Math.log(240) + normal(random)))));
+      return {
+        arrivalSeconds,
+        taskType: gpu ? pick(random, ['train', 'inference']) : pick(random, ['map', 'reduce', 'benchmark']),
+        hardware: gpu ? 'gpu' : 'cpu',
+        subtasks: int(random, 1, 24),
+        secondsPerSubtask,
+        cpu: gpu ? pick(random, [1, 2, 4, 6]) : pick(random, [0.25, 0.5, 1, 2, 4, 8]),
+        memoryGiB: gpu ? pick(random, [4, 8, 16, 24]) : pick(random, [0.5, 1, 2, 4, 8, 16]),
+        gpu: gpu ? 1 : 0,
+      };
+    });
+}
+
+const SEEDS: Record<TraceKind, number> = { bursty: 20240601, diurnal: 20240602, steady: 20240603, production: 20240604, 'heldout-mixed': 20261202 };
 
 /** The rows of a shipped trace. */
 export function generateTrace(kind: TraceKind): Row[] {
@@ -185,5 +222,7 @@ export function generateTrace(kind: TraceKind): Row[] {
       return steady(random);
     case 'production':
       return production(random);
+    case 'heldout-mixed':
+      return heldOutMixed(random);
   }
 }

@@ -54,7 +54,7 @@ function byArrival(a: Subtask, b: Subtask): number {
 export function predictedWork({ subtasks, predictor, pool, nowMs }: PredictedWorkInput): PredictedWork {
   const nodes = new Set(pool.nodes.map((node) => node.name));
   const work = { cpuSeconds: 0, gpuSeconds: 0, memoryByteSeconds: 0 };
-  const running: Array<{ request: Amounts; remainingSeconds: number }> = [];
+  const running: Array<{ request: Amounts; remainingSeconds: number; node: string }> = [];
   const waiting: Array<{ subtask: Subtask; request: Amounts; seconds: number }> = [];
   const window = Math.max(1, pool.scaling.horizonSeconds + pool.scaling.scaleDownIdleSeconds);
   const arrived: Amounts = { cpu: 0, memoryBytes: 0, gpu: 0 };
@@ -82,7 +82,7 @@ export function predictedWork({ subtasks, predictor, pool, nowMs }: PredictedWor
     work.cpuSeconds += request.cpu * seconds;
     work.memoryByteSeconds += request.memoryBytes * seconds;
     work.gpuSeconds += request.gpu * seconds;
-    if (nodeName !== undefined) running.push({ request, remainingSeconds: seconds });
+    if (nodeName !== undefined) running.push({ request, remainingSeconds: seconds, node: nodeName });
     else waiting.push({ subtask, request, seconds });
   }
   const queued = waiting.sort((a, b) => byArrival(a.subtask, b.subtask)).map(({ request, seconds }) => ({ request, seconds }));

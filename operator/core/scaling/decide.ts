@@ -10,25 +10,24 @@
 //   shrinks toward targetUtilization by removing nodes without pods of ours. Every action starts
 //   a cooldown during which nothing else happens.
 //
-// - predictive (predictive: true): sizes the pool for the work rather than for the moment. The
-//   work known now (running and pending) could use at most `requested + pending` at once; the
-//   predictor says how many resource-seconds it (and whatever it expects) amounts to over the
-//   horizon, so `predicted ÷ horizonSeconds` is what finishing it within the horizon takes on
-//   average. The pool is sized for targetUtilization over the time the capacity is billed: the
-//   horizon plus the scaleDownIdleSeconds a node must then sit idle before it may go (see
-//   predictiveNeed), and never beyond what the work can use at once. When the caller says when
-//   each running subtask ends and how long each queued one takes (predicted.running/queued),
-//   queued work that the nodes there and coming would not start within the horizon gets nodes of
-//   its own (queuedStarts): finishing within the horizon needs starting within it. Pending work
-//   that a new node can run is acted on at once, even in cooldown: a cooldown damps reactions to
-//   noisy utilization, while unplaceable subtasks are demand that only waits longer for every
-//   interval skipped, and launches under way are counted, so repeated evaluations do not launch
-//   twice for the same work. It shrinks only by nodes idle for scaleDownIdleSeconds without pods
-//   of ours, never while pending work waits, never within the cooldown, never below the capacity
-//   the predicted work wants, and never below what runs now plus what arrives at the recent rate
-//   (predicted.arrivingPerSecond) over horizonSeconds + scaleDownIdleSeconds (removalFloor): a
-//   node removed sooner than new work needs it again is relaunched, a reversal that costs a
-//   launch's wait and a fresh idle period.
+// - predictive (predictive: true): sizes the pool for the work rather than for the moment. When
+//   the caller says when each running subtask ends and how long each queued one takes
+//   (predicted.running/queued; the WorkerPool controller and the simulator do), see
+//   detailedDecision: pending work gets the fewest nodes with which every queued subtask starts
+//   by the time a new node would be ready (launchSeconds), at once, even in cooldown, counting
+//   where running work frees room node by node (queuedStarts); the pool grows ahead when what
+//   arrives at the recent rate within a launch would find no room; and it shrinks, by idle nodes
+//   at once, only while utilization is below scaleDownThreshold, keeping what runs plus what
+//   arrives within a launch: a busy pool keeps its idle nodes, since removing one is what the
+//   next arrival of heavy-tailed work reverses. With the totals only, the work known now (running
+//   and pending) could use at most `requested + pending` at once; the predictor says how many
+//   resource-seconds it amounts to over the horizon, and the pool is sized for targetUtilization
+//   over the time the capacity is billed: the horizon plus the scaleDownIdleSeconds a node must
+//   then sit idle before it may go (see predictiveNeed), never beyond what the work can use at
+//   once; it shrinks only by nodes idle for scaleDownIdleSeconds, never while pending work
+//   waits, never within the cooldown, never below the capacity the predicted work wants, and
+//   never below what runs now plus what arrives at the recent rate over horizonSeconds +
+//   scaleDownIdleSeconds (removalFloor).
 //
 // Both: a static pool is never scaled; nodes never exceed maxNodes nor cost above
 // maxCostPerHour (counting nodes still draining and launches not yet registered, all of which
@@ -347,10 +346,13 @@ export function predictiveNeed(pool: PoolState, pending: PendingWork | undefined
 
 /**
  * When each queued subtask would start on the capacity there and coming, in seconds from now,
- * given when the running ones end: in queue order, as pods are bound, each starting once enough
- * has freed (summed over the nodes, so packing losses are not seen: an estimate that errs toward
- * starting sooner). Nodes joining (not ready, or launched) count from `leadSeconds`. Infinity for
- * a subtask that would never start on this capacity.
+ * given when the running ones end: in queue order, as pods are bound, each on the fullest node
+ * with room once enough has freed there (nodes are packed one by one, so a request that fits in
+ * the free room of the pool summed but on no single node waits). A running subtask frees its
+ * request on its node (one whose node is not given frees it on a node of its own, as if it were
+ * one); one on a draining node frees nothing that stays. Nodes joining (not ready, or launched)
+ * count from `leadSeconds`, each empty. Infinity for a subtask that would never start on this
+ * capacity.
  */
 export function queuedStarts(
   pool: PoolState,
@@ -359,32 +361,49 @@ export function queuedStarts(
   leadSeconds: number,
 ): number[] {
   const staying = stayingNodes(pool);
-  const ready = staying.filter((node) => node.ready);
-  const free = amounts((resource) => ready.reduce((total, node) => total + Math.max(0, node.allocatable[resource] - node.requested[resource]), 0));
-  const joining = staying.length - ready.length + pool.pendingLaunches;
-  // Capacity that frees later, soonest last (popped from the end).
-  const frees: Array<{ at: number; amounts: Amounts }> = running.map((item) => ({ at: Math.max(0, item.remainingSeconds), amounts: item.request }));
-  if (joining > 0) frees.push({ at: Math.max(0, leadSeconds), amounts: amounts((resource) => joining * pool.nodeShape[resource]) });
+  const leaving = new Set(pool.nodes.filter((node) => node.draining === true).map((node) => node.name));
+  // Free room per node available now.
+  const free = new Map<string, Amounts>();
+  for (const node of staying) {
+    if (node.ready) free.set(node.name, amounts((resource) => Math.max(0, node.allocatable[resource] - node.requested[resource])));
+  }
+  // Room that frees later, on which node, soonest last (popped from the end).
+  const frees: Array<{ at: number; node: string; amounts: Amounts }> = [];
+  running.forEach((item, index) => {
+    if (item.node !== undefined && leaving.has(item.node)) return;
+    const node = item.node !== undefined && free.has(item.node) ? item.node : `running:${index}`;
+    frees.push({ at: Math.max(0, item.remainingSeconds), node, amounts: item.request });
+  });
+  const joining = staying.filter((node) => !node.ready).length + pool.pendingLaunches;
+  for (let index = 0; index < joining; index += 1) frees.push({ at: Math.max(0, leadSeconds), node: `joining:${index}`, amounts: { ...pool.nodeShape } });
   frees.sort((a, b) => b.at - a.at);
+  const fullness = (room: Amounts) => Math.max(...RESOURCES.map((resource) => (pool.nodeShape[resource] > 0 ? 1 - room[resource] / pool.nodeShape[resource] : 0)));
   const starts: number[] = [];
   let now = 0;
   for (const item of queued) {
-    while (!fitsIn(item.request, free) && frees.length > 0) {
+    let chosen: Amounts | undefined;
+    for (;;) {
+      chosen = undefined;
+      for (const room of free.values()) if (fitsIn(item.request, room) && (chosen === undefined || fullness(room) > fullness(chosen) + EPSILON)) chosen = room;
+      if (chosen || frees.length === 0) break;
       const next = frees.pop()!;
       now = Math.max(now, next.at);
-      for (const resource of RESOURCES) free[resource] += next.amounts[resource];
+      const room = free.get(next.node) ?? { ...ZERO_AMOUNTS };
+      for (const resource of RESOURCES) room[resource] += next.amounts[resource];
+      free.set(next.node, room);
     }
-    if (!fitsIn(item.request, free)) {
+    if (!chosen) {
       starts.push(Number.POSITIVE_INFINITY);
       continue;
     }
     starts.push(now);
-    for (const resource of RESOURCES) free[resource] -= item.request[resource];
-    // It frees its request when done: insert keeping the order (latest first).
+    for (const resource of RESOURCES) chosen[resource] -= item.request[resource];
+    // It frees its request on that node when done: insert keeping the order (latest first).
+    const name = [...free.entries()].find(([, room]) => room === chosen)![0];
     const at = now + Math.max(0, item.seconds);
     let index = frees.length;
     while (index > 0 && frees[index - 1]!.at < at) index -= 1;
-    frees.splice(index, 0, { at, amounts: item.request });
+    frees.splice(index, 0, { at, node: name, amounts: item.request });
   }
   return starts;
 }
@@ -418,6 +437,109 @@ export function removalFloor(pool: PoolState, predicted: PredictedWork | undefin
   return amounts((resource) => Math.max(wanted[resource], requested[resource] + Math.max(0, rate[resource]) * window));
 }
 
+/**
+ * The fewest new nodes with which every queued subtask starts by the time a new node would be
+ * ready (launchSeconds): a subtask that the nodes there and coming start later than that would
+ * start sooner on a node launched now, so it gets one; one they start sooner waits for them,
+ * since a launch would not start it any earlier. Counts nodes against `room` (the nodes the limit
+ * still allows); `late`: the queued subtasks that start later without new nodes.
+ */
+export function nodesToStartPromptly(pool: PoolState, running: NonNullable<PredictedWork['running']>, queued: NonNullable<PredictedWork['queued']>, room: number): { count: number; late: number } {
+  const lead = pool.launchSeconds ?? 0;
+  const lateWith = (extra: number) => queuedStarts({ ...pool, pendingLaunches: pool.pendingLaunches + extra }, running, queued, lead).filter((start) => start > lead + EPSILON).length;
+  const late = lateWith(0);
+  if (late === 0 || room <= 0) return { count: 0, late };
+  if (lateWith(room) > 0) return { count: room, late };
+  // Fewer late subtasks with every node added: the fewest that leave none, by bisection.
+  let enough = room;
+  let short = 0;
+  while (enough - short > 1) {
+    const middle = (enough + short) >> 1;
+    if (lateWith(middle) > 0) short = middle;
+    else enough = middle;
+  }
+  return { count: enough, late };
+}
+
+/**
+ * What the recent arrivals will ask for before a node launched now is ready: the arrival rate
+ * (predicted.arrivingPerSecond) times launchSeconds, on top of what is requested now. Zero without
+ * an arrival rate.
+ */
+function arrivalsWithinLaunch(pool: PoolState, predicted: PredictedWork | undefined): Amounts {
+  const rate = predicted?.arrivingPerSecond ?? ZERO_AMOUNTS;
+  const lead = pool.launchSeconds ?? 0;
+  return amounts((resource) => Math.max(0, rate[resource]) * lead);
+}
+
+/**
+ * The predictive policy when the caller says when each running subtask ends and how long each
+ * queued one takes (predicted.running and queued; the WorkerPool controller and the simulator
+ * do):
+ * - pending work gets the fewest nodes with which every queued subtask starts by the time a new
+ *   node would be ready (nodesToStartPromptly), at once, even in cooldown;
+ * - otherwise, after the cooldown, the pool grows when what is requested plus what arrives at the
+ *   recent rate within launchSeconds exceeds the nodes there and coming (arrivals then find room
+ *   instead of waiting for a launch), or when the predicted work would pass scaleUpThreshold;
+ * - it shrinks only while utilization is below scaleDownThreshold, by idle nodes without pods of
+ *   ours (at once, as the threshold policy does), keeping what is requested plus the arrivals
+ *   within launchSeconds. Between scaleDownThreshold and scaleUpThreshold it keeps its nodes:
+ *   removing an idle node of a busy pool is what the next arrival reverses (see
+ *   docs/autoscaling.md, "Flapping on heavy-tailed work").
+ */
+function detailedDecision(context: Context, pending: PendingWork | undefined, predicted: PredictedWork, words: { sizing: string; predicted: string; note: string | undefined; need: Amounts }): ScalingDecision {
+  const { pool, now } = context;
+  const capacity = comingCapacity(pool);
+  const { sizing, note, need } = words;
+  const lead = pool.launchSeconds ?? 0;
+  if (pendingHelpable(pool, pending)) {
+    const room = Math.max(0, nodeLimit(pool) - billedNodeCount(pool));
+    const prompt = nodesToStartPromptly(pool, predicted.running!, predicted.queued!, room);
+    let count = prompt.count;
+    // Pending work with no node there or coming gets one, whatever the predictions say.
+    if (count === 0 && stayingNodes(pool).length === 0 && pool.pendingLaunches === 0) count = 1;
+    const why = `${plural(pending!.subtasks, 'pending subtask')} need ${describeAmounts(pending!.total)}${words.predicted}`;
+    if (count > 0) {
+      const lateWords = prompt.late > 0 ? `; ${plural(prompt.late, 'queued subtask')} would start later than ${lead} s (a new node's launch) on the nodes there and coming` : '';
+      return grow(context, count, `${why}${lateWords}`, sizing, note);
+    }
+    return decision(context, 'maintain', withNote(`${why}; the nodes there and coming (${describeAmounts(capacity)}) start every queued subtask within ${lead} s, as soon as a new node could`, note));
+  }
+  const waiting = cooldownLeft(pool, now);
+  if (waiting > 0) return decision(context, 'maintain', withNote(`cooldown: ${round(waiting, 0)} s left of ${pool.scaling.cooldownSeconds} s after the last action`, note));
+  const requested = requestedOnStaying(pool);
+  const arriving = arrivalsWithinLaunch(pool, predicted);
+  const keep = amounts((resource) => requested[resource] + arriving[resource]);
+  const ahead = nodesToReach(pool, keep, capacity);
+  if (ahead > 0 && RESOURCES.some((resource) => arriving[resource] > EPSILON)) {
+    return grow(context, ahead, `what runs plus what arrives at the recent rate within ${lead} s (${describeAmounts(keep)}) exceeds the nodes there and coming (${describeAmounts(capacity)})`, sizing, note);
+  }
+  const projected = Math.max(...RESOURCES.map((resource) => (capacity[resource] > 0 ? need[resource] / capacity[resource] : need[resource] > EPSILON ? Number.POSITIVE_INFINITY : 0)));
+  const forecast = nodesToReach(pool, need, capacity);
+  if (forecast > 0 && projected > pool.scaling.scaleUpThreshold) {
+    return grow(context, forecast, `the predicted work would use ${round(Math.min(projected, 99), 2)} of the pool${words.predicted}`, sizing, note);
+  }
+  const utilization = poolUtilization(pool);
+  const utilizationWords = utilization ? `utilization ${round(utilization.max, 2)}` : 'no ready nodes';
+  if (utilization !== undefined && utilization.max >= pool.scaling.scaleDownThreshold) {
+    return decision(context, 'maintain', withNote(`${utilizationWords} ≥ ${pool.scaling.scaleDownThreshold}: the pool is busy and keeps its nodes for the next arrivals`, note));
+  }
+  const chosen = pickRemovals(pool, removable(pool, undefined, true), keep, Number.POSITIVE_INFINITY);
+  if (chosen.length > 0) {
+    return decision(
+      context,
+      'scale_down',
+      withNote(
+        `${utilizationWords} < ${pool.scaling.scaleDownThreshold}: removing ${plural(chosen.length, 'idle node')} without pods of ours (${chosen.map((node) => node.name).join(', ')}), keeping what runs plus what arrives at the recent rate within ${lead} s (${describeAmounts(keep)})`,
+        note,
+      ),
+      chosen.length,
+      chosen.map((node) => node.name),
+    );
+  }
+  return decision(context, 'maintain', withNote(`${utilizationWords} < ${pool.scaling.scaleDownThreshold}, but no idle node can go (pods of ours, minNodes ${pool.minNodes}, or kept for what runs and arrives: ${describeAmounts(keep)})`, note));
+}
+
 function predictiveDecision(pool: PoolState, pending: PendingWork | undefined, predicted: PredictedWork | undefined, now: number): ScalingDecision {
   const helpable = pendingHelpable(pool, pending);
   const note = unhelpableNote(pool, pending);
@@ -433,6 +555,7 @@ function predictiveDecision(pool: PoolState, pending: PendingWork | undefined, p
       ? `, sized for utilization ${pool.scaling.targetUtilization} over the ${horizon} s horizon and the ${pool.scaling.scaleDownIdleSeconds} s a node idles before it can go`
       : `, for the pending work (no prediction)`;
   const predictedWords = predicted && horizon > 0 ? `; the work averages ${describeAmounts(need)} over the next ${horizon} s` : '';
+  if (predicted?.running && predicted.queued) return detailedDecision(context, pending, predicted, { sizing: `, so queued work starts within a launch (${pool.launchSeconds ?? 0} s)`, predicted: predictedWords, note, need });
   const waiting = cooldownLeft(pool, now);
   let count = nodesToReach(pool, wanted, capacity);
   // Pending work with no node there or coming gets one, whatever the prediction says (a

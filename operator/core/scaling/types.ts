@@ -78,7 +78,12 @@ export interface PredictedWork {
    * when the caller has them: when capacity frees up, so pending work that running work will
    * make room for soon does not launch a node. Omitted: only the totals above are used.
    */
-  running?: ReadonlyArray<{ request: Amounts; remainingSeconds: number }>;
+  running?: ReadonlyArray<{
+    request: Amounts;
+    remainingSeconds: number;
+    /** The node it runs on, when known: its request frees there (queuedStarts packs node by node). */
+    node?: string;
+  }>;
   /**
    * Resources requested per second by the subtasks that arrived for the pool recently (averaged
    * over the last horizonSeconds + scaleDownIdleSeconds): what new work is likely to ask for

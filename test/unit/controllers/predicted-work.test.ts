@@ -45,8 +45,8 @@ describe('predictedWork', () => {
   test('running subtasks on the pool: request and predicted remaining seconds; totals include them', () => {
     const work = predictedWork({ subtasks: [running('a', 'cpu-1', 30), running('b', 'cpu-1', 90)], predictor: predictor({ map: 100 }), pool, nowMs: NOW_MS });
     expect(work.running).toEqual([
-      { request: { cpu: 2, memoryBytes: 4 * GI, gpu: 0 }, remainingSeconds: 70 },
-      { request: { cpu: 2, memoryBytes: 4 * GI, gpu: 0 }, remainingSeconds: 10 },
+      { request: { cpu: 2, memoryBytes: 4 * GI, gpu: 0 }, remainingSeconds: 70, node: 'cpu-1' },
+      { request: { cpu: 2, memoryBytes: 4 * GI, gpu: 0 }, remainingSeconds: 10, node: 'cpu-1' },
     ]);
     expect(work.cpuSeconds).toBeCloseTo(2 * 70 + 2 * 10, 6);
     expect(work.memoryByteSeconds).toBeCloseTo(4 * GI * 80, 0);

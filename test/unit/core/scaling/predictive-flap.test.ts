@@ -2,7 +2,7 @@
 // next arrivals) and the fix (removalFloor), and queued work that would wait past the horizon
 // (queuedStarts). Pure: pools, running and queued subtasks in, decisions out.
 import { describe, expect, test } from '@jest/globals';
-import { decideScaling, queuedStarts, removalFloor, type PredictedWork } from '../../../../operator/core/scaling/index.js';
+import { decideScaling, nodesToStartPromptly, queuedStarts, removalFloor, type PredictedWork } from '../../../../operator/core/scaling/index.js';
 import { amounts, busyNode, cpuPool, idleNode, pendingOf } from './builders.js';
 
 const NOW = 10_000;
@@ -52,45 +52,112 @@ describe('a scale-down the next arrivals reverse', () => {
   });
 });
 
-describe('queued work that would wait past the horizon', () => {
-  test('queuedStarts: in queue order, each once enough has freed; joining nodes from the lead time', () => {
+describe('when queued work starts, node by node', () => {
+  test('queuedStarts: in queue order, each on a node once enough has freed there; joining nodes from the lead time', () => {
     const pool = cpuPool({ nodes: [busyNode('cpu-1', 8, 2)], pendingLaunches: 1 });
     const running = [
-      { request: amounts(4, 4), remainingSeconds: 100 },
-      { request: amounts(4, 4), remainingSeconds: 900 },
+      { request: amounts(4, 4), remainingSeconds: 100, node: 'cpu-1' },
+      { request: amounts(4, 4), remainingSeconds: 900, node: 'cpu-1' },
     ];
     const queued = [
-      { request: amounts(4), seconds: 50 }, // the launched node joins at 60: 8 cores
-      { request: amounts(8), seconds: 50 }, // 4 free, 4 more at 100
-      { request: amounts(4), seconds: 50 }, // the first one's 4 cores are back at 110
-      { request: amounts(16), seconds: 10 }, // all 16 cores free only when the 900 s subtask ends
+      { request: amounts(4), seconds: 50 }, // the launched node joins at 60: 8 cores, 4 left
+      { request: amounts(8), seconds: 50 }, // no node has 8 free until the first one's 4 are back at 110
+      { request: amounts(4), seconds: 50 }, // cpu-1 has 4 free from 100: it starts with the one before (110)
+      { request: amounts(16), seconds: 10 }, // no node ever holds 16 cores
     ];
-    expect(queuedStarts(pool, running, queued, 60)).toEqual([60, 100, 110, 900]);
+    expect(queuedStarts(pool, running, queued, 60)).toEqual([60, 110, 110, Number.POSITIVE_INFINITY]);
     expect(queuedStarts(cpuPool(), [], [{ request: amounts(4), seconds: 10 }], 60)).toEqual([Number.POSITIVE_INFINITY]);
   });
 
-  test('pending work: nodes for the queued subtasks that would start after the horizon, beyond what the totals ask for', () => {
-    const pool = cpuPool({ nodes: [busyNode('cpu-1', 8, 1)], lastScaleAt: NOW });
+  test('room free on two nodes does not hold a request neither has: it waits (summed, it would have started at once)', () => {
+    const pool = cpuPool({ nodes: [busyNode('cpu-1', 4, 1), busyNode('cpu-2', 4, 1)] });
+    const running = [
+      { request: amounts(4, 4), remainingSeconds: 300, node: 'cpu-1' },
+      { request: amounts(4, 4), remainingSeconds: 500, node: 'cpu-2' },
+    ];
+    expect(queuedStarts(pool, running, [{ request: amounts(6), seconds: 10 }], 60)).toEqual([300]);
+  });
+});
+
+describe('pending work, with each subtask\'s predicted time', () => {
+  const NODE_READY = 60;
+  const withDetail = (running: NonNullable<PredictedWork['running']>, queued: NonNullable<PredictedWork['queued']>): PredictedWork => ({
+    cpuSeconds: 0,
+    memoryByteSeconds: 0,
+    gpuSeconds: 0,
+    running,
+    queued,
+  });
+
+  test('nodes for the queued subtasks that would start later than a new node could start them, none for the rest', () => {
+    const pool = cpuPool({ nodes: [busyNode('cpu-1', 8, 1)], launchSeconds: NODE_READY, lastScaleAt: NOW });
     const queued = Array.from({ length: 10 }, () => ({ request: amounts(8, 8), seconds: 100 }));
-    const work = (remainingSeconds: number): PredictedWork => ({
-      cpuSeconds: 8 * remainingSeconds + 10 * 8 * 100,
-      memoryByteSeconds: 0,
-      gpuSeconds: 0,
-      running: [{ request: amounts(8, 8), remainingSeconds }],
-      queued,
-    });
-    const pending = pendingOf(10, amounts(8, 8));
-    // The running subtask ends in 30 s: one after another the queue starts at 30, 130, … 930; the
-    // four after 600 s get nodes (the totals alone, 8,240 core-seconds over 840, ask for one).
-    const soon = decideScaling(pool, pending, work(30), NOW);
-    expect([soon.action, soon.count]).toEqual(['scale_up', 4]);
-    expect(soon.reason).toMatch(/4 queued subtasks would not start within 600 s/);
-    // Without the per-subtask detail, the policy sizes by the totals alone (as before).
-    const { running: _running, queued: _queued, ...totals } = work(30);
-    expect(decideScaling(pool, pending, totals, NOW).count).toBe(1);
-    // The running subtask holds its node for hours: all ten would start after the horizon (9 fit under maxNodes).
-    const held = decideScaling(pool, pending, work(7200), NOW);
-    expect(held.count).toBe(9);
-    expect(held.reason).toMatch(/10 wanted/);
+    // The running subtask ends in 30 s: the first queued one starts there (30 s < 60 s), the nine
+    // others would start at 130, 230, …: each gets a node (ready at 60), even within the cooldown.
+    const soon = decideScaling(pool, pendingOf(10, amounts(8, 8)), withDetail([{ request: amounts(8, 8), remainingSeconds: 30, node: 'cpu-1' }], queued), NOW);
+    expect([soon.action, soon.count]).toEqual(['scale_up', 9]);
+    expect(soon.reason).toMatch(/9 queued subtasks would start later than 60 s \(a new node's launch\)/);
+    expect(nodesToStartPromptly(pool, [{ request: amounts(8, 8), remainingSeconds: 30, node: 'cpu-1' }], queued, 9)).toEqual({ count: 9, late: 9 });
+    // One queued subtask that the running one makes room for within 60 s waits for it: no launch.
+    const one = decideScaling(pool, pendingOf(1, amounts(8, 8)), withDetail([{ request: amounts(8, 8), remainingSeconds: 45, node: 'cpu-1' }], queued.slice(0, 1)), NOW);
+    expect(one.action).toBe('maintain');
+    expect(one.reason).toMatch(/start every queued subtask within 60 s/);
+    // The same subtask behind one that runs for an hour gets its node.
+    const held = decideScaling(pool, pendingOf(1, amounts(8, 8)), withDetail([{ request: amounts(8, 8), remainingSeconds: 3600, node: 'cpu-1' }], queued.slice(0, 1)), NOW);
+    expect([held.action, held.count]).toEqual(['scale_up', 1]);
+  });
+
+  test('only as many as the limit allows', () => {
+    const pool = cpuPool({ nodes: [busyNode('cpu-1', 8, 1)], maxNodes: 4, launchSeconds: NODE_READY });
+    const queued = Array.from({ length: 10 }, () => ({ request: amounts(8, 8), seconds: 100 }));
+    const decision = decideScaling(pool, pendingOf(10, amounts(8, 8)), withDetail([{ request: amounts(8, 8), remainingSeconds: 7200, node: 'cpu-1' }], queued), NOW);
+    expect([decision.action, decision.count]).toEqual(['scale_up', 3]);
+  });
+});
+
+describe('no pending work, with each subtask\'s predicted time and the arrival rate', () => {
+  const detail = (arrivingCoresPerSecond: number, running: NonNullable<PredictedWork['running']> = []): PredictedWork => ({
+    cpuSeconds: 0,
+    memoryByteSeconds: 0,
+    gpuSeconds: 0,
+    running,
+    queued: [],
+    arrivingPerSecond: amounts(arrivingCoresPerSecond, arrivingCoresPerSecond),
+  });
+  const busy = (name: string, cores: number) => busyNode(name, cores, 1);
+  const runningOn = (name: string, cores: number) => ({ request: amounts(cores, cores), remainingSeconds: 7200, node: name });
+
+  test('grows ahead when what arrives within a launch would not find room', () => {
+    // 14 of 16 cores requested; 4 cores a minute arrive: within the 60 s launch they need 2 more than is free.
+    const pool = cpuPool({ nodes: [busy('cpu-1', 8), busy('cpu-2', 6)], launchSeconds: 60 });
+    const decision = decideScaling(pool, undefined, detail(4 / 60, [runningOn('cpu-1', 8), runningOn('cpu-2', 6)]), NOW);
+    expect([decision.action, decision.count]).toEqual(['scale_up', 1]);
+    expect(decision.reason).toMatch(/what arrives at the recent rate within 60 s/);
+    // Without arrivals it does not.
+    expect(decideScaling(pool, undefined, detail(0, [runningOn('cpu-1', 8), runningOn('cpu-2', 6)]), NOW).action).toBe('maintain');
+  });
+
+  test('a busy pool (utilization ≥ scaleDownThreshold) keeps its idle node for the next arrivals: the reversal on heavy-tailed work', () => {
+    // Two long subtasks hold 12 of 24 cores (0.5); the third node is idle. Removing it is what the
+    // next 6-core arrival would reverse.
+    const pool = cpuPool({ nodes: [busy('cpu-1', 6), busy('cpu-2', 6), idleNode('cpu-3', 30)], launchSeconds: 60 });
+    const decision = decideScaling(pool, undefined, detail(0, [runningOn('cpu-1', 6), runningOn('cpu-2', 6)]), NOW);
+    expect(decision.action).toBe('maintain');
+    expect(decision.reason).toMatch(/utilization 0.5 ≥ 0.3: the pool is busy/);
+  });
+
+  test('a pool below scaleDownThreshold removes idle nodes at once (no idle wait), keeping what runs plus what arrives within a launch', () => {
+    const nodes = [busy('cpu-1', 2), idleNode('cpu-2', 0), idleNode('cpu-3', 30), idleNode('cpu-4', 90)];
+    const pool = cpuPool({ nodes, launchSeconds: 60 });
+    const quiet = decideScaling(pool, undefined, detail(0, [runningOn('cpu-1', 2)]), NOW);
+    expect(quiet.action).toBe('scale_down');
+    expect(quiet.nodeNames.sort()).toEqual(['cpu-2', 'cpu-3', 'cpu-4']);
+    // 8 cores a minute keep arriving: 2 + 8 cores must stay, so one idle node (the longest idle goes first) stays.
+    const arriving = decideScaling(pool, undefined, detail(8 / 60, [runningOn('cpu-1', 2)]), NOW);
+    expect(arriving.action).toBe('scale_down');
+    expect(arriving.nodeNames).toEqual(['cpu-4', 'cpu-3']);
+    expect(arriving.reason).toMatch(/keeping what runs plus what arrives at the recent rate within 60 s \(cpu 10/);
+    // Not within the cooldown.
+    expect(decideScaling({ ...pool, lastScaleAt: NOW - 100 }, undefined, detail(0, [runningOn('cpu-1', 2)]), NOW).action).toBe('maintain');
   });
 });
