@@ -38,6 +38,8 @@ export interface RunFigures {
   writesPerPod: number;
   /** Objects and JSON bytes in the run's namespace, by kind: when all pods are bound, when done, after delete. */
   etcd: { running: Record<string, EtcdCount>; finished: Record<string, EtcdCount>; deleted: Record<string, EtcdCount> };
+  /** The run's Events when done, by source component and reason: who wrote the events row. */
+  eventReasons: Record<string, number>;
 }
 
 export interface OperatorFigures {
@@ -117,6 +119,18 @@ function countNamespace(namespace: string): Record<string, EtcdCount> {
     counts[kind] = { objects: items.length, bytes: items.reduce<number>((sum, item) => sum + JSON.stringify(item).length, 0) };
   }
   return counts;
+}
+
+/** Events in the namespace by "component/reason", counting each Event's repeats. */
+function eventReasons(namespace: string): Record<string, number> {
+  const result = kubectl(['get', '--raw', `/api/v1/namespaces/${namespace}/events`]);
+  if (result.code !== 0) return {};
+  const reasons: Record<string, number> = {};
+  for (const event of (JSON.parse(result.stdout) as { items: Array<{ reason?: string; count?: number; source?: { component?: string }; reportingComponent?: string }> }).items) {
+    const key = `${event.source?.component ?? event.reportingComponent ?? '?'}/${event.reason ?? '?'}`;
+    reasons[key] = (reasons[key] ?? 0) + (event.count ?? 1);
+  }
+  return reasons;
 }
 
 /** Watches the namespace's pods and a top-level kind; resolves times of all-bound and all-done. */
@@ -308,6 +322,8 @@ async function runOne(
   }
   const writes = writesBetween(writesBefore, apiserverWrites());
   const finished = countNamespace(namespace);
+  const reasons = eventReasons(namespace);
+  log(`    ${label}: events by reason ${JSON.stringify(reasons)}`);
   const figures = {
     pods,
     boundSeconds: (watcher.boundAt()! - start) / 1000,
@@ -316,7 +332,7 @@ async function runOne(
     writesPerPod: Object.values(writes).reduce((a, b) => a + b, 0) / pods,
   };
   log(`    ${label}: bound ${figures.boundSeconds.toFixed(1)} s, done ${figures.doneSeconds.toFixed(1)} s, ${figures.writesPerPod.toFixed(1)} writes/pod`);
-  return { ...figures, etcd: { running: running ?? finished, finished, deleted: {} } };
+  return { ...figures, etcd: { running: running ?? finished, finished, deleted: {} }, eventReasons: reasons };
 }
 
 export async function benchScale(options: ScaleOptions): Promise<ScaleResult> {

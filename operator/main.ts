@@ -13,9 +13,9 @@ const HELP = `drm-operator: runs the OrchestratedTask and Subtask controllers.
 
 Options:
   --kubeconfig PATH          kubeconfig (default: $KUBECONFIG, ~/.kube/config, then in-cluster)
-  --qps N                    client-side request rate limit, requests per second (default 50)
-  --burst N                  requests allowed at once above the rate (default 100)
-  --workers N                concurrent reconciles per controller (default 4)
+  --qps N                    client-side request rate limit, requests per second (default 200; a subtask costs ~4)
+  --burst N                  requests allowed at once above the rate (default 400)
+  --workers N                concurrent reconciles per controller (default 16)
   --worker-image IMAGE       image of the built-in worker (default drm-operator:0.1.0)
   --scheduler-name NAME      schedulerName of worker pods, which the operator binds itself (default drm-scheduler)
   --scheduler-qps N          request rate of the scheduler's own client, which only binds and reports (default 50)
@@ -48,9 +48,9 @@ function parseFlags() {
     return parseArgs({
   options: {
     kubeconfig: { type: 'string' },
-    qps: { type: 'string', default: '50' },
-    burst: { type: 'string', default: '100' },
-    workers: { type: 'string', default: '4' },
+    qps: { type: 'string', default: '200' },
+    burst: { type: 'string', default: '400' },
+    workers: { type: 'string', default: '16' },
     'worker-image': { type: 'string', default: 'drm-operator:0.1.0' },
     'scheduler-name': { type: 'string', default: 'drm-scheduler' },
     'placement-policy': { type: 'string', default: 'binpack' },

@@ -40,7 +40,9 @@ const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 3, backoffSeconds: 10, maxBack
  * this long: an attempt that ends sooner goes from its start to its outcome in one status write
  * (and no Assigned or Running Event), one that lasts shows them this much later.
  */
-export const PASSING_STATE_WRITE_DELAY_MS = 2000;
+export const PASSING_STATE_WRITE_DELAY_MS = 5000;
+/** How long a reconcile waits for the cache to show the controller's own status write before going on without it. */
+const OWN_WRITE_WAIT_MS = 30_000;
 const PASSING_PHASES: ReadonlySet<string> = new Set(['Assigned', 'Running']);
 
 export function taskStopReason(task: OrchestratedTask | undefined, subtask: Subtask): { reason: string; message: string } | undefined {
@@ -64,6 +66,23 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
   const now = () => nowDate(deps.clock ?? systemClock);
   /** subtask key → when a passing state not yet written was first seen. */
   const passingSince = new Map<string, number>();
+  /**
+   * subtask key → the resourceVersion our last status write replaced, and when. While the cache
+   * still holds that version, a reconcile would decide the same again from the older status: a
+   * second Event and a write refused as a conflict. It waits for the write's own watch event.
+   */
+  const ownWrites = new Map<string, { replaced: string | undefined; at: number }>();
+
+  function awaitingOwnWrite(key: string, stored: Subtask): number {
+    const awaited = ownWrites.get(key);
+    if (!awaited) return 0;
+    const left = awaited.at + OWN_WRITE_WAIT_MS - now().getTime();
+    if (stored.metadata.resourceVersion !== awaited.replaced || left <= 0) {
+      ownWrites.delete(key);
+      return 0;
+    }
+    return left;
+  }
 
   /**
    * Milliseconds to wait before writing a passing state, or 0 to write now: the decision only
@@ -233,8 +252,11 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
     const stored = deps.subtasks.get(name, namespace);
     if (!stored || stored.metadata.deletionTimestamp) {
       passingSince.delete(key);
+      ownWrites.delete(key);
       return;
     }
+    const ownWriteWait = awaitingOwnWrite(key, stored);
+    if (ownWriteWait > 0) return { requeueAfterMs: ownWriteWait };
     const task = deps.tasks.get(stored.spec.taskRef.name, namespace);
     // The start of a first attempt is not written: its pod says it (one status write per subtask
     // fewer). A subtask with no status yet whose first pod exists is taken as that attempt begun.
@@ -272,6 +294,7 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
     }
     if (unwrittenStart && isDeepStrictEqual(stripUndefined(decision.status), stripUndefined(unwrittenStart))) return undefined;
     if (await writeStatus(stored, decision.status)) {
+      ownWrites.set(key, { replaced: stored.metadata.resourceVersion, at: now().getTime() });
       log.debug({ task: subtask.spec.taskRef.name, subtask: name, phase: decision.status.phase }, 'subtask status written');
     }
     return decision.requeueAfterMs !== undefined ? { requeueAfterMs: decision.requeueAfterMs } : undefined;
