@@ -14,6 +14,7 @@
 import type { ObjectCache, V1Node, V1Pod } from '@kubernetes/client-node';
 import { DEFAULT_DRAIN_TIMEOUT_SECONDS, DEFAULT_REGISTRATION_TIMEOUT_SECONDS, providerOf, type LifecycleEvent, type WorkerPool, type WorkerPoolStatus } from '../../api/workerpool.js';
 import type { PlacementLedger } from '../../core/placement/index.js';
+import { podRequests } from '../../core/placement/resources.js';
 import { describeError, ignoreNotFound, isNotFound, mergePatch, statusCode, type KubeClients } from '../../kube/client.js';
 import type { NodeProvider, ProviderContext, ProviderInstance } from '../../providers/types.js';
 import { LABELS, MANAGER } from '../labels.js';
@@ -109,16 +110,19 @@ export function makeNodeLifecycle(deps: NodeLifecycleDeps) {
     const gone = new Set<string>();
     const live = instances.filter((i) => i.state !== 'terminated');
     for (const id of firstSeen.keys()) if (!instances.some((i) => i.id === id)) firstSeen.delete(id);
+    const nodes = deps.nodes.list();
+    const nodeOf = (instance: ProviderInstance) => nodes.find((node) => provider.isNodeOf!(instance, node));
 
     for (const instance of live.filter((i) => i.interruption)) {
-      if (instance.nodeName) await deleteNode(instance.nodeName);
+      const node = nodeOf(instance);
+      if (node) await deleteNode(node.metadata!.name!);
       await provider.terminate(context, [instance.id]);
       gone.add(instance.id);
-      report(pool, events, 'Warning', 'InstanceInterrupted', `instance ${instance.id}${instance.nodeName ? ` (node ${instance.nodeName})` : ''}: ${instance.interruption}; node removed and instance terminated, its work is retried elsewhere`);
+      report(pool, events, 'Warning', 'InstanceInterrupted', `instance ${instance.id}${node ? ` (node ${node.metadata!.name})` : ''}: ${instance.interruption}; node removed and instance terminated, its work is retried elsewhere`);
     }
 
     const timeout = registrationTimeoutMs(pool);
-    const late = live.filter((i) => !gone.has(i.id) && !i.nodeName && i.state !== 'stopping' && nowMs - launchedAtMs(i, nowMs) > timeout);
+    const late = live.filter((i) => !gone.has(i.id) && i.state !== 'stopping' && !nodeOf(i) && nowMs - launchedAtMs(i, nowMs) > timeout);
     if (late.length > 0) {
       await provider.terminate(context, late.map((i) => i.id));
       for (const instance of late) {
@@ -129,7 +133,7 @@ export function makeNodeLifecycle(deps: NodeLifecycleDeps) {
 
     // A Node of the pool that no listed instance is: its instance was terminated or vanished.
     const poolName = pool.metadata.name!;
-    for (const node of deps.nodes.list()) {
+    for (const node of nodes) {
       if (node.metadata?.labels?.[LABELS.pool] !== poolName || !node.spec?.providerID) continue;
       if (live.some((i) => !gone.has(i.id) && provider.isNodeOf!(i, node))) continue;
       const created = Date.parse(String(node.metadata?.creationTimestamp ?? ''));
@@ -300,7 +304,25 @@ export function makeNodeLifecycle(deps: NodeLifecycleDeps) {
     );
   }
 
-  return { settleInstances, progressDrains, setDraining, mayDrain, ensureFinalizer, release, removeFinalizer };
+  /**
+   * What the DaemonSet and mirror pods on a node request: they come and go with the node, so they
+   * are no work that would need room elsewhere if it went (a logging agent on every node would
+   * otherwise keep every node).
+   */
+  function nodeBoundRequests(nodeName: string): { cpuMillis: number; memoryBytes: number; gpus: number } {
+    const total = { cpuMillis: 0, memoryBytes: 0, gpus: 0 };
+    for (const pod of deps.otherPods?.list() ?? []) {
+      if (pod.spec?.nodeName !== nodeName || isFinished(pod)) continue;
+      if (!isDaemonSetPod(pod) && pod.metadata?.annotations?.[MIRROR_ANNOTATION] === undefined) continue;
+      const requests = podRequests(pod);
+      total.cpuMillis += requests.cpuMillis;
+      total.memoryBytes += requests.memoryBytes;
+      total.gpus += requests.gpus;
+    }
+    return total;
+  }
+
+  return { settleInstances, progressDrains, setDraining, mayDrain, ensureFinalizer, release, removeFinalizer, nodeBoundRequests };
 }
 
 export type NodeLifecycle = ReturnType<typeof makeNodeLifecycle>;

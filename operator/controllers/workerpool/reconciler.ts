@@ -54,6 +54,11 @@ function amountsOf(vector: { cpuMillis: number; memoryBytes: number; gpus: numbe
   return { cpu: vector.cpuMillis / 1000, memoryBytes: vector.memoryBytes, gpu: vector.gpus };
 }
 
+/** What is requested on a node less what leaves with it (DaemonSet and mirror pods). */
+function withoutNodeBound(used: { cpuMillis: number; memoryBytes: number; gpus: number }, bound: { cpuMillis: number; memoryBytes: number; gpus: number }) {
+  return { cpuMillis: Math.max(0, used.cpuMillis - bound.cpuMillis), memoryBytes: Math.max(0, used.memoryBytes - bound.memoryBytes), gpus: Math.max(0, used.gpus - bound.gpus) };
+}
+
 function isReady(node: V1Node): boolean {
   return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
@@ -118,7 +123,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
         name,
         ready: isReady(node) && !node.spec?.unschedulable,
         allocatable: amountsOf(nodeAllocatable(node)),
-        requested: amountsOf(deps.ledger.usedOn(name)),
+        requested: amountsOf(withoutNodeBound(deps.ledger.usedOn(name), lifecycle.nodeBoundRequests(name))),
         ourPods,
         idleSeconds: Math.max(0, (nowMs - lastBusy.get(name)!) / 1000),
         ...(node.metadata?.annotations?.[DRAINING_ANNOTATION] ? { draining: true } : {}),
