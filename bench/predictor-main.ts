@@ -1,6 +1,8 @@
-// The predictor benchmark alone (the part of `npm run bench` that needs no cluster):
+// The predictor benchmark alone (the part of `npm run bench` that needs no cluster), on both grids:
 //   node --import tsx bench/predictor-main.ts
-import { benchPredictor, predictorBenchLines, predictorBenchTitle } from './predictor.js';
+import { benchPredictor, MILLISECOND_GRID, predictorBenchLines, predictorBenchTitleOf, SMALL_GRID } from './predictor.js';
 
-process.stdout.write(`[bench] ${predictorBenchTitle}\n`);
-for (const line of predictorBenchLines(await benchPredictor())) process.stdout.write(`[bench] ${line}\n`);
+for (const grid of [SMALL_GRID, MILLISECOND_GRID]) {
+  process.stdout.write(`[bench] ${predictorBenchTitleOf(grid)}\n`);
+  for (const line of predictorBenchLines(await benchPredictor({ grid }))) process.stdout.write(`[bench] ${line}\n`);
+}
