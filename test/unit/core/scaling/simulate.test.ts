@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { decisionViolations } from '../../../../operator/core/scaling/index.js';
 import { defaultPools, figuresOf, simulate, simulateAll, type SimulationResult } from '../../../../operator/simulate/simulation.js';
 import { formatTrace, parseTrace, type TraceTask } from '../../../../operator/simulate/trace.js';
-import { generateTrace, TRACE_KINDS } from '../../../../operator/simulate/traces.js';
+import { generateTrace, HELD_OUT_KINDS, TRACE_KINDS } from '../../../../operator/simulate/traces.js';
 import { parsePoolFile } from '../../../../operator/simulate/pools.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
@@ -22,7 +22,7 @@ function task(overrides: Partial<TraceTask> = {}): TraceTask {
 }
 
 describe('the shipped traces', () => {
-  test.each(TRACE_KINDS)('%s.csv is what operator/simulate/traces.ts generates, a few hundred tasks over hours', (kind) => {
+  test.each([...TRACE_KINDS, ...HELD_OUT_KINDS])('%s.csv is what operator/simulate/traces.ts generates, a few hundred tasks over hours', (kind) => {
     const text = traceText(kind);
     expect(text).toBe(formatTrace(generateTrace(kind)));
     const tasks = parseTrace(text);
