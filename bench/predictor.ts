@@ -5,6 +5,8 @@
 // held-out runs, is the mean seconds of the taskType's training runs.
 import { Predictor, mape, mean, quantile, sampleFrom, seededShuffle, type PredictionSource, type TrainingSample } from '../operator/core/predict/index.js';
 import { loadavg } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { workloadFor } from '../operator/worker/workloads/index.js';
 
 /** The sizes each workload runs at: matmul n × repeat, map items × op. */
@@ -149,6 +151,12 @@ function jobsOf(grid: BenchGrid): Job[] {
 
 const EPOCH = Date.UTC(2025, 0, 1);
 
+/** V8's full collection (exposed at run time: the bench runs without --expose-gc). */
+const collectGarbage: () => void = (() => {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
+
 /**
  * Runs one job as the worker would and times it: wall-clock seconds, and the CPU seconds of the
  * thread that ran it (process.threadCpuUsage: the workload's own execution, without the waits for
@@ -156,6 +164,9 @@ const EPOCH = Date.UTC(2025, 0, 1);
  */
 async function measure(job: Job, signal: AbortSignal): Promise<{ seconds: number; cpu: number; cpuSeconds: number }> {
   const workload = workloadFor(job.taskType);
+  // Each run starts from a collected heap, as a worker's pod starts fresh: the garbage earlier
+  // runs left is not collected on this run's clock.
+  collectGarbage();
   const cpuBefore = process.threadCpuUsage();
   const started = performance.now();
   await workload(job.items, job.params, { attempt: 1, signal });
