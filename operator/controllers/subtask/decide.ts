@@ -125,7 +125,7 @@ export function decideSubtask(view: SubtaskView): SubtaskDecision {
   }
 
   // The current attempt failed and was recorded: retry when the backoff has passed.
-  if (attempts >= view.retry.maxAttempts) {
+  if (attemptsCounted(status, view.retry) >= view.retry.maxAttempts) {
     return stop('Failed', 'RetriesExhausted', `failed after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${status.lastFailure?.message ?? 'unknown error'}`);
   }
   const failedAt = Date.parse(status.lastFailure?.time ?? nowIso);
@@ -246,6 +246,16 @@ export function attemptStartStatus(status: SubtaskStatus, attempt: number): Subt
   return next;
 }
 
+/**
+ * Attempts that use up retries: one whose node was lost under it (a spot interruption, a node
+ * removed) is no failure of the subtask's and is not counted, up to maxAttempts such losses, so
+ * work on nodes that keep vanishing still ends.
+ */
+function attemptsCounted(status: SubtaskStatus, retry: RetryPolicy): number {
+  const losses = (status.attemptHistory ?? []).filter((a) => a.reason === 'NodeLost').length;
+  return (status.attempts ?? 0) - Math.min(losses, retry.maxAttempts);
+}
+
 function startAttempt(status: SubtaskStatus, attempt: number, actions: SubtaskAction[]): SubtaskDecision {
   const next = attemptStartStatus(status, attempt);
   actions.push({ type: 'createPod', attempt });
@@ -271,7 +281,7 @@ function recordFailure(
   };
   next = withAttempt(next, { ...current, phase: 'Failed', reason: cleanReason, message: message.slice(0, 1024), ...(exitCode !== undefined ? { exitCode } : {}), completionTime: nowIso });
   actions.push({ type: 'event', eventType: 'Warning', reason: 'AttemptFailed', message: `attempt ${attempt} failed (${cleanReason}): ${message.slice(0, 300)}` });
-  if (attempt >= view.retry.maxAttempts) {
+  if (attemptsCounted({ ...next, attempts: attempt }, view.retry) >= view.retry.maxAttempts) {
     return {
       status: { ...next, phase: 'Failed', message: `failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${message.slice(0, 1000)}`, completionTime: nowIso },
       actions: [...actions, { type: 'event', eventType: 'Warning', reason: 'RetriesExhausted', message: `no attempts left (${attempt} of ${view.retry.maxAttempts})` }],

@@ -98,6 +98,16 @@ describe('decideSubtask', () => {
     expect(decision.status.lastFailure).toMatchObject({ attempt: 1, reason: 'NodeLost' });
   });
 
+  test('a lost node does not use up a retry: the last allowed attempt lost with its node is retried, up to maxAttempts losses', () => {
+    const last: SubtaskStatus = { phase: 'Running', attempts: 3, attemptHistory: [{ attempt: 3, phase: 'Running', nodeName: 'n1' }] };
+    const lost = decideSubtask(view({ subtask: subtaskWith(last), pod: runningPod('job-p0-a3', 'n1'), podNodeExists: false }));
+    expect(lost.status).toMatchObject({ phase: 'Pending', lastFailure: { attempt: 3, reason: 'NodeLost' } });
+    // Every attempt lost with its node: the losses forgiven stop at maxAttempts.
+    const history = [1, 2, 3, 4, 5].map((attempt) => ({ attempt, phase: 'Failed' as const, reason: 'NodeLost' }));
+    const status: SubtaskStatus = { phase: 'Running', attempts: 6, attemptHistory: [...history, { attempt: 6, phase: 'Running', nodeName: 'n1' }] };
+    expect(decideSubtask(view({ subtask: subtaskWith(status), pod: runningPod('job-p0-a6', 'n1'), podNodeExists: false })).status.phase).toBe('Failed');
+  });
+
   test('a running attempt whose pod vanished counts as failed (PodLost); a never-bound one is recreated', () => {
     const running: SubtaskStatus = { phase: 'Running', attempts: 1, attemptHistory: [{ attempt: 1, phase: 'Running', nodeName: 'n1' }] };
     expect(decideSubtask(view({ subtask: subtaskWith(running), pod: 'missing' })).status.lastFailure?.reason).toBe('PodLost');
