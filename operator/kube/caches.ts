@@ -7,6 +7,7 @@ import type { WorkerPool } from '../api/workerpool.js';
 import { LABELS, MANAGER } from '../controllers/labels.js';
 import { ResilientInformer } from '../runtime/informer.js';
 import type { Logger } from '../runtime/logger.js';
+import { cachedNode, cachedPod } from './cache-transforms.js';
 import type { KubeClients } from './client.js';
 
 const CRD_BASE = '/apis/drm.dtf.io/v1alpha1';
@@ -29,26 +30,28 @@ export interface Caches {
  */
 export function makeCaches(clients: KubeClients, log: Logger, watchNamespaces?: readonly string[]): Caches {
   const scope = watchNamespaces && watchNamespaces.length > 0 ? new Set(watchNamespaces) : undefined;
-  const informer = <T extends KubernetesObject>(name: string, path: string, list: () => Promise<unknown>, labelSelector?: string, fieldSelector?: string, scoped = false) =>
+  const informer = <T extends KubernetesObject>(name: string, path: string, list: () => Promise<unknown>, options: { labelSelector?: string; fieldSelector?: string; scoped?: boolean; transform?: (object: T) => T } = {}) =>
     new ResilientInformer<T>(clients.kubeConfig, {
       name,
       path,
       list: list as () => Promise<KubernetesListObject<T>>,
       log,
-      ...(labelSelector ? { labelSelector } : {}),
-      ...(fieldSelector ? { fieldSelector } : {}),
-      ...(scoped && scope ? { namespaces: scope } : {}),
+      ...(options.labelSelector ? { labelSelector: options.labelSelector } : {}),
+      ...(options.fieldSelector ? { fieldSelector: options.fieldSelector } : {}),
+      ...(options.scoped && scope ? { namespaces: scope } : {}),
+      ...(options.transform ? { transform: options.transform } : {}),
     });
   const custom = (plural: string) => () => clients.custom.listClusterCustomObject({ group: 'drm.dtf.io', version: 'v1alpha1', plural });
   const ours = `${LABELS.managedBy}=${MANAGER}`;
   const notOurs = `${LABELS.managedBy}!=${MANAGER}`;
   const unfinished = 'status.phase!=Succeeded,status.phase!=Failed';
   return {
-    tasks: informer('orchestratedtasks', `${CRD_BASE}/orchestratedtasks`, custom('orchestratedtasks'), undefined, undefined, true),
-    subtasks: informer('subtasks', `${CRD_BASE}/subtasks`, custom('subtasks'), undefined, undefined, true),
-    pods: informer('pods', '/api/v1/pods', () => clients.core.listPodForAllNamespaces({ labelSelector: ours }), ours),
-    nodes: informer('nodes', '/api/v1/nodes', () => clients.core.listNode()),
-    otherPods: informer('other-pods', '/api/v1/pods', () => clients.core.listPodForAllNamespaces({ labelSelector: notOurs, fieldSelector: unfinished }), notOurs, unfinished),
+    tasks: informer('orchestratedtasks', `${CRD_BASE}/orchestratedtasks`, custom('orchestratedtasks'), { scoped: true }),
+    subtasks: informer('subtasks', `${CRD_BASE}/subtasks`, custom('subtasks'), { scoped: true }),
+    // Pods and nodes are kept as the fields the operator reads (cache-transforms.ts).
+    pods: informer('pods', '/api/v1/pods', () => clients.core.listPodForAllNamespaces({ labelSelector: ours }), { labelSelector: ours, transform: cachedPod }),
+    nodes: informer('nodes', '/api/v1/nodes', () => clients.core.listNode(), { transform: cachedNode }),
+    otherPods: informer('other-pods', '/api/v1/pods', () => clients.core.listPodForAllNamespaces({ labelSelector: notOurs, fieldSelector: unfinished }), { labelSelector: notOurs, fieldSelector: unfinished, transform: cachedPod }),
     pools: informer('workerpools', `${CRD_BASE}/workerpools`, custom('workerpools')),
   };
 }

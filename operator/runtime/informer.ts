@@ -22,11 +22,44 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
    * watch return is dropped. Omitted: every namespace.
    */
   namespaces?: ReadonlySet<string>;
+  /**
+   * What of each listed or watched object the cache keeps (kube/cache-transforms.ts): applied
+   * before the cache stores it, so what it drops is never held. Must keep metadata.name,
+   * namespace and resourceVersion. Default: withoutUnreadMetadata.
+   */
+  transform?: (object: T) => T;
   /** A first handler; more are added with addHandler (each controller registers its own). */
   onEvent?: EventHandler<T>;
   log: Logger;
   minRestartDelayMs?: number;
   maxRestartDelayMs?: number;
+}
+
+/** kubectl apply's copy of the applied manifest: as big as the object's spec again. */
+export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
+
+/**
+ * Drops (in place) what no reader of a cache reads of any object: managedFields (often half of
+ * its bytes) and kubectl apply's copy of the manifest (a task's whole input, again).
+ */
+export function withoutUnreadMetadata<T extends KubernetesObject>(object: T): T {
+  const metadata = object.metadata;
+  if (!metadata) return object;
+  if (metadata.managedFields) delete metadata.managedFields;
+  if (metadata.annotations?.[LAST_APPLIED_ANNOTATION] !== undefined) {
+    const { [LAST_APPLIED_ANNOTATION]: _lastApplied, ...annotations } = metadata.annotations;
+    metadata.annotations = annotations;
+  }
+  return object;
+}
+
+/** A Watch whose ADDED, MODIFIED and DELETED objects pass through `transform` before ListWatch caches them. */
+function transformingWatch<T extends KubernetesObject>(watch: Watch, transform: (object: T) => T): Watch {
+  const transforming: Pick<Watch, 'watch'> = {
+    watch: (path, query, callback, done) =>
+      watch.watch(path, query, (phase: string, object: T, raw: unknown) => callback(phase, phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? transform(object) : object, raw), done),
+  };
+  return transforming as Watch;
 }
 
 export class ResilientInformer<T extends KubernetesObject> {
@@ -45,12 +78,15 @@ export class ResilientInformer<T extends KubernetesObject> {
   constructor(kubeConfig: KubeConfig, private readonly options: ResilientInformerOptions<T>) {
     this.restartDelayMs = options.minRestartDelayMs ?? 1000;
     if (options.onEvent) this.handlers.push(options.onEvent);
-    this.informer = new ListWatch<T>(options.path, new Watch(kubeConfig), options.list, false, options.labelSelector, options.fieldSelector);
+    const transform = options.transform ?? withoutUnreadMetadata;
+    const list = async () => {
+      const listed = await options.list();
+      return { ...listed, items: listed.items.map(transform) };
+    };
+    this.informer = new ListWatch<T>(options.path, transformingWatch(new Watch(kubeConfig), transform), list, false, options.labelSelector, options.fieldSelector);
     for (const event of ['add', 'update', 'delete'] as const) {
       this.informer.on(event, (object: T) => {
         this.connected = true;
-        // The cache holds this very object: managedFields (often half of its bytes) is never read.
-        if (event !== 'delete' && object.metadata?.managedFields) delete object.metadata.managedFields;
         if (!this.inScope(object.metadata?.namespace)) return;
         for (const handler of this.handlers) handler(event, object);
       });
