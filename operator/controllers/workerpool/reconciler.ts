@@ -510,9 +510,15 @@ export function poolNodeLabels(pool: WorkerPool): Record<string, string> {
   };
 }
 
-/** The node's taints plus the pool's it lacks (a merge patch replaces the whole list). */
+/**
+ * A taint a node image may register with (kubelet --register-with-taints) so nothing lands on a
+ * new node before the operator has made it a pool's; taken off when the node is adopted.
+ */
+export const UNREGISTERED_TAINT = 'drm.dtf.io/unregistered';
+
+/** The node's taints plus the pool's it lacks, less the unregistered one (a merge patch replaces the whole list). */
 function withPoolTaints(node: V1Node, pool: WorkerPool): V1Taint[] {
-  const taints = [...(node.spec?.taints ?? [])];
+  const taints = (node.spec?.taints ?? []).filter((t) => t.key !== UNREGISTERED_TAINT);
   for (const taint of pool.spec.taints ?? []) {
     if (!taints.some((t) => t.key === taint.key && t.effect === taint.effect)) taints.push({ key: taint.key, ...(taint.value ? { value: taint.value } : {}), effect: taint.effect });
   }

@@ -127,6 +127,16 @@ describe('workerpool node lifecycle', () => {
     expect(stored().status?.lifecycle?.[0]).toMatchObject({ reason: 'NodeRemoved' });
   });
 
+  test('a bare Node of one of the pool\'s instances is adopted: pool labels and taints on, the unregistered startup taint off', async () => {
+    const bare = cloudNode('i-new.compute.internal', 'i-new');
+    bare.spec!.taints = [{ key: 'drm.dtf.io/unregistered', value: 'true', effect: 'NoExecute' }, { key: 'example.com/keep', effect: 'NoSchedule' }];
+    const { reconcile, api } = setup({ nodes: [bare], instances: [{ id: 'i-new', state: 'running', launchedAt: new Date(NOW).toISOString() }] });
+    await reconcile('cpu');
+    const adopted = api.get<V1Node>('Node', 'i-new.compute.internal')!;
+    expect(adopted.metadata?.labels).toMatchObject({ 'drm.dtf.io/pool': 'cpu', 'drm.dtf.io/hardware': 'cpu' });
+    expect(adopted.spec?.taints?.map((t) => t.key)).toEqual(['example.com/keep']);
+  });
+
   test('a cloud pool gets the finalizer that returns its instances when it is deleted', async () => {
     const { reconcile, stored } = setup();
     await reconcile('cpu');
