@@ -13,7 +13,12 @@ export interface ResilientInformerOptions<T extends KubernetesObject> {
   name: string;
   /** The watch path, e.g. /api/v1/pods or /apis/drm.dtf.io/v1alpha1/subtasks. */
   path: string;
-  list: () => Promise<KubernetesListObject<T>>;
+  /**
+   * One page of the list: called with the continue token of the page before (none for the
+   * first) until a page has none. Pages keep the memory of a list of thousands of objects to
+   * one page of whole objects at a time; a function that ignores the token lists everything.
+   */
+  list: (continueToken?: string) => Promise<KubernetesListObject<T>>;
   labelSelector?: string;
   /** Server-side field filter; an object that stops matching arrives as a delete. */
   fieldSelector?: string;
@@ -53,6 +58,15 @@ export function withoutUnreadMetadata<T extends KubernetesObject>(object: T): T 
   return object;
 }
 
+/** Objects per page of an informer's list (as client-go's reflector). */
+export const LIST_PAGE_SIZE = 500;
+
+/** The continue token of a list page: `_continue` from client-node's typed lists, `continue` from raw JSON. */
+function continueOf(page: KubernetesListObject<KubernetesObject>): string | undefined {
+  const metadata = page.metadata as { _continue?: string; continue?: string } | undefined;
+  return metadata?._continue || metadata?.continue || undefined;
+}
+
 /** A Watch whose ADDED, MODIFIED and DELETED objects pass through `transform` before ListWatch caches them. */
 function transformingWatch<T extends KubernetesObject>(watch: Watch, transform: (object: T) => T): Watch {
   const transforming: Pick<Watch, 'watch'> = {
@@ -79,9 +93,16 @@ export class ResilientInformer<T extends KubernetesObject> {
     this.restartDelayMs = options.minRestartDelayMs ?? 1000;
     if (options.onEvent) this.handlers.push(options.onEvent);
     const transform = options.transform ?? withoutUnreadMetadata;
-    const list = async () => {
-      const listed = await options.list();
-      return { ...listed, items: listed.items.map(transform) };
+    const list = async (): Promise<KubernetesListObject<T>> => {
+      const items: T[] = [];
+      let page: KubernetesListObject<T>;
+      let continueToken: string | undefined;
+      do {
+        page = await options.list(continueToken);
+        for (const item of page.items) items.push(transform(item));
+        continueToken = continueOf(page);
+      } while (continueToken);
+      return { ...page, items };
     };
     this.informer = new ListWatch<T>(options.path, transformingWatch(new Watch(kubeConfig), transform), list, false, options.labelSelector, options.fieldSelector);
     for (const event of ['add', 'update', 'delete'] as const) {
