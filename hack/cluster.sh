@@ -190,8 +190,9 @@ up() {
   start kube-scheduler --kubeconfig "$CLUSTER_DIR/scheduler.kubeconfig" \
     --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT" --leader-elect=false --profiling=false
   # kwok plays the kubelet for nodes annotated kwok.x-k8s.io/node=fake, and only those, moving
-  # them and their pods through the stages in hack/kwok/ (the only config it reads).
-  start kwok --kubeconfig "$CLUSTER_DIR/kwok.kubeconfig" --config "$HACK_DIR/kwok/stages.yaml" \
+  # them and their pods through the stages in hack/kwok/ (and DRM_KWOK_CONFIG's options, if set:
+  # the scale bench's control plane raises kwok's parallelism for 1,000 nodes).
+  start kwok --kubeconfig "$CLUSTER_DIR/kwok.kubeconfig" --config "$HACK_DIR/kwok/stages.yaml" ${DRM_KWOK_CONFIG:+--config "$DRM_KWOK_CONFIG"} \
     --node-lease-duration-seconds 40 \
     --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
     --server-address "127.0.0.1:$KWOK_PORT" --cidr 10.244.0.1/16 --node-ip 127.0.0.1
