@@ -167,7 +167,7 @@ async function gcpOptions(raw: string | undefined): Promise<GcpProviderOptions> 
     protocol,
     ...(url.port ? { port: Number(url.port) } : {}),
     // A plain-http endpoint is a local fake: it takes no credentials. google-auth-library is
-    // loaded only then (~20 MiB resident), as the GCP provider loads it on a pool's first use.
+    // loaded only then (~4 MiB resident), as the GCP provider loads it on a pool's first use.
     ...(protocol === 'http' ? { authClient: new (await import('google-auth-library')).PassThroughClient() } : {}),
   };
 }
