@@ -41,8 +41,10 @@ beforeAll(async () => {
 }, 300_000);
 
 afterAll(async () => {
+  // Deleted while the operator runs, so it returns the pool's instances and lets it go (finalizer).
+  kubectl(['delete', 'workerpool', POOL, '--ignore-not-found', '--timeout=60s']);
+  kubectl(['patch', 'workerpool', POOL, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
   await stopAll();
-  kubectl(['delete', 'workerpool', POOL, '--ignore-not-found', '--wait=false']);
   deleteNamespace(namespace);
   ec2?.destroy();
   await proxy?.stop();

@@ -50,8 +50,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // Deleted while the operator runs, so it returns the pool's instances and lets it go (finalizer).
+  kubectl(['delete', 'workerpool', POOL, '--ignore-not-found', '--timeout=60s']);
+  kubectl(['patch', 'workerpool', POOL, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
   await stopAll();
-  kubectl(['delete', 'workerpool', POOL, '--ignore-not-found', '--wait=false']);
   deleteNamespace(namespace);
   await gcp?.stop();
 });
