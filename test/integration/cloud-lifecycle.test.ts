@@ -180,7 +180,9 @@ describe('cloud node groups, end to end', () => {
     const agents = new Set<string>();
     let watching = true;
     const watcher = (async () => {
-      while (watching) {
+      // Bounded, so a failing test leaves no loop behind.
+      const stopAt = Date.now() + 600_000;
+      while (watching && Date.now() < stopAt) {
         const pods = await core.listNamespacedPod({ namespace, labelSelector: 'app=node-agent' }).catch(() => ({ items: [] }));
         for (const pod of pods.items) if (pod.spec?.nodeName && !pod.metadata?.deletionTimestamp) agents.add(pod.metadata!.uid!);
         await new Promise((resolve) => setTimeout(resolve, 200));
