@@ -362,50 +362,98 @@ export function queuedStarts(
 ): number[] {
   const staying = stayingNodes(pool);
   const leaving = new Set(pool.nodes.filter((node) => node.draining === true).map((node) => node.name));
-  // Free room per node available now.
-  const free = new Map<string, Amounts>();
-  for (const node of staying) {
-    if (node.ready) free.set(node.name, amounts((resource) => Math.max(0, node.allocatable[resource] - node.requested[resource])));
+  // Free room per node available now, with how full the node is (the placer picks the fullest).
+  const share = (room: Amounts) => {
+    let most = 0;
+    for (const resource of RESOURCES) if (pool.nodeShape[resource] > 0) most = Math.max(most, 1 - room[resource] / pool.nodeShape[resource]);
+    return most;
+  };
+  interface Bin {
+    name: string;
+    room: Amounts;
+    fullness: number;
   }
-  // Room that frees later, on which node, soonest last (popped from the end).
-  const frees: Array<{ at: number; node: string; amounts: Amounts }> = [];
+  const bins = new Map<string, Bin>();
+  for (const node of staying) {
+    if (!node.ready) continue;
+    const room = amounts((resource) => Math.max(0, node.allocatable[resource] - node.requested[resource]));
+    bins.set(node.name, { name: node.name, room, fullness: share(room) });
+  }
+  // Room that frees later, on which node: a heap, soonest first.
+  const frees = new MinHeap<{ at: number; node: string; amounts: Amounts }>((item) => item.at);
   running.forEach((item, index) => {
     if (item.node !== undefined && leaving.has(item.node)) return;
-    const node = item.node !== undefined && free.has(item.node) ? item.node : `running:${index}`;
+    const node = item.node !== undefined && bins.has(item.node) ? item.node : `running:${index}`;
     frees.push({ at: Math.max(0, item.remainingSeconds), node, amounts: item.request });
   });
   const joining = staying.filter((node) => !node.ready).length + pool.pendingLaunches;
   for (let index = 0; index < joining; index += 1) frees.push({ at: Math.max(0, leadSeconds), node: `joining:${index}`, amounts: { ...pool.nodeShape } });
-  frees.sort((a, b) => b.at - a.at);
-  const fullness = (room: Amounts) => Math.max(...RESOURCES.map((resource) => (pool.nodeShape[resource] > 0 ? 1 - room[resource] / pool.nodeShape[resource] : 0)));
   const starts: number[] = [];
   let now = 0;
   for (const item of queued) {
-    let chosen: Amounts | undefined;
+    let chosen: Bin | undefined;
     for (;;) {
       chosen = undefined;
-      for (const room of free.values()) if (fitsIn(item.request, room) && (chosen === undefined || fullness(room) > fullness(chosen) + EPSILON)) chosen = room;
-      if (chosen || frees.length === 0) break;
+      for (const bin of bins.values()) if ((chosen === undefined || bin.fullness > chosen.fullness + EPSILON) && fitsIn(item.request, bin.room)) chosen = bin;
+      if (chosen || frees.size === 0) break;
       const next = frees.pop()!;
       now = Math.max(now, next.at);
-      const room = free.get(next.node) ?? { ...ZERO_AMOUNTS };
-      for (const resource of RESOURCES) room[resource] += next.amounts[resource];
-      free.set(next.node, room);
+      const bin = bins.get(next.node) ?? { name: next.node, room: { ...ZERO_AMOUNTS }, fullness: 0 };
+      for (const resource of RESOURCES) bin.room[resource] += next.amounts[resource];
+      bin.fullness = share(bin.room);
+      bins.set(next.node, bin);
     }
     if (!chosen) {
       starts.push(Number.POSITIVE_INFINITY);
       continue;
     }
     starts.push(now);
-    for (const resource of RESOURCES) chosen[resource] -= item.request[resource];
-    // It frees its request on that node when done: insert keeping the order (latest first).
-    const name = [...free.entries()].find(([, room]) => room === chosen)![0];
-    const at = now + Math.max(0, item.seconds);
-    let index = frees.length;
-    while (index > 0 && frees[index - 1]!.at < at) index -= 1;
-    frees.splice(index, 0, { at, node: name, amounts: item.request });
+    for (const resource of RESOURCES) chosen.room[resource] -= item.request[resource];
+    chosen.fullness = share(chosen.room);
+    // It frees its request on that node when done.
+    frees.push({ at: now + Math.max(0, item.seconds), node: chosen.name, amounts: item.request });
   }
   return starts;
+}
+
+/** A binary heap, smallest key first (queuedStarts: thousands of subtasks per evaluation). */
+class MinHeap<T> {
+  private readonly items: T[] = [];
+  constructor(private readonly key: (item: T) => number) {}
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  push(item: T): void {
+    const items = this.items;
+    items.push(item);
+    let index = items.length - 1;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      if (this.key(items[parent]!) <= this.key(items[index]!)) break;
+      [items[parent], items[index]] = [items[index]!, items[parent]!];
+      index = parent;
+    }
+  }
+
+  pop(): T | undefined {
+    const items = this.items;
+    const top = items[0];
+    const last = items.pop();
+    if (items.length === 0 || last === undefined) return top;
+    items[0] = last;
+    let index = 0;
+    for (;;) {
+      const left = index * 2 + 1;
+      let smallest = index;
+      if (left < items.length && this.key(items[left]!) < this.key(items[smallest]!)) smallest = left;
+      if (left + 1 < items.length && this.key(items[left + 1]!) < this.key(items[smallest]!)) smallest = left + 1;
+      if (smallest === index) return top;
+      [items[smallest], items[index]] = [items[index]!, items[smallest]!];
+      index = smallest;
+    }
+  }
 }
 
 /**
@@ -437,6 +485,9 @@ export function removalFloor(pool: PoolState, predicted: PredictedWork | undefin
   return amounts((resource) => Math.max(wanted[resource], requested[resource] + Math.max(0, rate[resource]) * window));
 }
 
+/** Queued subtasks whose start is worked out one by one (queuedStarts) per evaluation. */
+const MAX_QUEUED_WORKED_OUT = 2000;
+
 /**
  * The fewest new nodes with which every queued subtask starts by the time a new node would be
  * ready (launchSeconds): a subtask that the nodes there and coming start later than that would
@@ -444,21 +495,31 @@ export function removalFloor(pool: PoolState, predicted: PredictedWork | undefin
  * since a launch would not start it any earlier. Counts nodes against `room` (the nodes the limit
  * still allows); `late`: the queued subtasks that start later without new nodes.
  */
-export function nodesToStartPromptly(pool: PoolState, running: NonNullable<PredictedWork['running']>, queued: NonNullable<PredictedWork['queued']>, room: number): { count: number; late: number } {
+export function nodesToStartPromptly(pool: PoolState, running: NonNullable<PredictedWork['running']>, allQueued: NonNullable<PredictedWork['queued']>, room: number): { count: number; late: number } {
   const lead = pool.launchSeconds ?? 0;
+  // Beyond the first MAX_QUEUED_WORKED_OUT, subtasks are counted by their requests alone (nodes
+  // to hold them all at once, which is what starting them all within a launch takes when a queue
+  // is that long), so an evaluation stays within a fraction of a second.
+  const queued = allQueued.slice(0, MAX_QUEUED_WORKED_OUT);
+  const beyond = allQueued.slice(MAX_QUEUED_WORKED_OUT);
+  const forBeyond = nodesToReach(pool, sum(beyond.map((item) => item.request)), ZERO_AMOUNTS);
   const lateWith = (extra: number) => queuedStarts({ ...pool, pendingLaunches: pool.pendingLaunches + extra }, running, queued, lead).filter((start) => start > lead + EPSILON).length;
-  const late = lateWith(0);
-  if (late === 0 || room <= 0) return { count: 0, late };
-  if (lateWith(room) > 0) return { count: room, late };
+  const lateFirst = lateWith(0);
+  const late = lateFirst + beyond.length;
+  const left = room - forBeyond;
+  if (late === 0) return { count: 0, late };
+  if (left <= 0) return { count: Math.max(0, room), late };
+  if (lateFirst === 0) return { count: forBeyond, late };
+  if (lateWith(left) > 0) return { count: room, late };
   // Fewer late subtasks with every node added: the fewest that leave none, by bisection.
-  let enough = room;
+  let enough = left;
   let short = 0;
   while (enough - short > 1) {
     const middle = (enough + short) >> 1;
     if (lateWith(middle) > 0) short = middle;
     else enough = middle;
   }
-  return { count: enough, late };
+  return { count: enough + forBeyond, late };
 }
 
 /**
@@ -496,8 +557,9 @@ function detailedDecision(context: Context, pending: PendingWork | undefined, pr
     const room = Math.max(0, nodeLimit(pool) - billedNodeCount(pool));
     const prompt = nodesToStartPromptly(pool, predicted.running!, predicted.queued!, room);
     let count = prompt.count;
-    // Pending work with no node there or coming gets one, whatever the predictions say.
-    if (count === 0 && stayingNodes(pool).length === 0 && pool.pendingLaunches === 0) count = 1;
+    // Pending work with no node there or coming gets one, whatever the predictions say; late
+    // work at the limit asks for one, so the decision says the pool is at its limit.
+    if (count === 0 && (prompt.late > 0 || (stayingNodes(pool).length === 0 && pool.pendingLaunches === 0))) count = 1;
     const why = `${plural(pending!.subtasks, 'pending subtask')} need ${describeAmounts(pending!.total)}${words.predicted}`;
     if (count > 0) {
       const lateWords = prompt.late > 0 ? `; ${plural(prompt.late, 'queued subtask')} would start later than ${lead} s (a new node's launch) on the nodes there and coming` : '';

@@ -107,11 +107,25 @@ describe('pending work, with each subtask\'s predicted time', () => {
     expect([held.action, held.count]).toEqual(['scale_up', 1]);
   });
 
-  test('only as many as the limit allows', () => {
+  test('only as many as the limit allows; at the limit, the decision says so', () => {
     const pool = cpuPool({ nodes: [busyNode('cpu-1', 8, 1)], maxNodes: 4, launchSeconds: NODE_READY });
     const queued = Array.from({ length: 10 }, () => ({ request: amounts(8, 8), seconds: 100 }));
-    const decision = decideScaling(pool, pendingOf(10, amounts(8, 8)), withDetail([{ request: amounts(8, 8), remainingSeconds: 7200, node: 'cpu-1' }], queued), NOW);
+    const running = [{ request: amounts(8, 8), remainingSeconds: 7200, node: 'cpu-1' }];
+    const decision = decideScaling(pool, pendingOf(10, amounts(8, 8)), withDetail(running, queued), NOW);
     expect([decision.action, decision.count]).toEqual(['scale_up', 3]);
+    const full = decideScaling({ ...pool, pendingLaunches: 3 }, pendingOf(10, amounts(8, 8)), withDetail(running, queued), NOW);
+    expect(full.action).toBe('maintain');
+    expect(full.reason).toMatch(/at its limit: 4 nodes, maxNodes 4/);
+  });
+
+  test('a long queue: the first 2,000 worked out one by one, the rest counted by their requests', () => {
+    const pool = cpuPool({ maxNodes: 10_000, launchSeconds: NODE_READY });
+    const queued = Array.from({ length: 2500 }, () => ({ request: amounts(8, 8), seconds: 100 }));
+    expect(nodesToStartPromptly(pool, [], queued, 10_000)).toEqual({ count: 2500, late: 2500 });
+    // Two per node beyond the first 2,000: 250 nodes for those 500.
+    const halves = queued.map((item, index) => (index < 2000 ? item : { ...item, request: amounts(4, 4) }));
+    expect(nodesToStartPromptly(pool, [], halves, 10_000)).toEqual({ count: 2250, late: 2500 });
+    expect(nodesToStartPromptly(pool, [], halves, 100)).toEqual({ count: 100, late: 2500 });
   });
 });
 
