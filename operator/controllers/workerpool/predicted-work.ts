@@ -32,6 +32,12 @@ function createdMs(subtask: Subtask): number {
   return created === undefined ? Number.NaN : new Date(created).getTime();
 }
 
+/** When the attempt running now started (status.startTime is the first attempt's). */
+function attemptStart(subtask: Subtask): string | undefined {
+  const current = subtask.status?.attemptHistory?.find((attempt) => attempt.attempt === subtask.status?.attempts);
+  return current?.startTime ?? subtask.status?.startTime;
+}
+
 /** Queue order: oldest first, then by name (the order pods of equal priority are bound in). */
 function byArrival(a: Subtask, b: Subtask): number {
   const at = (createdMs(a) || 0) - (createdMs(b) || 0);
@@ -58,31 +64,34 @@ export function predictedWork({ subtasks, predictor, pool, nowMs }: PredictedWor
   const waiting: Array<{ subtask: Subtask; request: Amounts; seconds: number }> = [];
   const window = Math.max(1, pool.scaling.horizonSeconds + pool.scaling.scaleDownIdleSeconds);
   const arrived: Amounts = { cpu: 0, memoryBytes: 0, gpu: 0 };
+  const hardware = { type: pool.hardware === 'gpu' ? ('gpu' as const) : ('cpu' as const) };
   for (const subtask of subtasks) {
+    const phase = subtask.status?.phase;
     const nodeName = subtask.status?.nodeName;
-    const onPool = nodeName !== undefined ? nodes.has(nodeName) || subtask.status?.workerPool === pool.name : false;
-    const waits = nodeName === undefined && waitsForPool(pool, subtask);
-    if (!onPool && !waits) continue;
-    const prediction = predictor.predict({ taskType: subtask.spec.taskType, params: subtask.spec.params ?? {}, hardware: { type: pool.hardware === 'gpu' ? 'gpu' : 'cpu' } });
+    const terminal = isTerminal(phase);
+    // Pending (a retry keeps the node of its last attempt in status.nodeName): waiting for a node.
+    const waits = waitsForPool(pool, subtask);
+    const runsHere = !terminal && phase !== 'Pending' && nodeName !== undefined && nodes.has(nodeName);
+    const created = createdMs(subtask);
+    const recent = Number.isFinite(created) && nowMs - created < window * 1000;
+    const ranHere = terminal && recent && ((nodeName !== undefined && nodes.has(nodeName)) || subtask.status?.workerPool === pool.name);
+    if (!waits && !runsHere && !ranHere) continue;
+    const prediction = predictor.predict({ taskType: subtask.spec.taskType, params: subtask.spec.params ?? {}, hardware });
     const resources = subtask.spec.resources;
     const request: Amounts = {
       cpu: resources?.cpu !== undefined ? parseQuantity(resources.cpu) : prediction.cpu,
       memoryBytes: resources?.memory !== undefined ? parseQuantity(resources.memory) : prediction.memoryBytes,
       gpu: resources?.gpu ?? 0,
     };
-    const created = createdMs(subtask);
-    if (Number.isFinite(created) && nowMs - created < window * 1000) {
-      for (const resource of ['cpu', 'memoryBytes', 'gpu'] as const) arrived[resource] += request[resource];
-    }
-    if (isTerminal(subtask.status?.phase)) continue;
-    // A subtask bound to a node of another pool is none of this pool's work.
-    if (nodeName !== undefined && !nodes.has(nodeName)) continue;
-    const elapsed = nodeName !== undefined && subtask.status?.startTime ? (nowMs - Date.parse(subtask.status.startTime)) / 1000 : 0;
+    if (recent) for (const resource of ['cpu', 'memoryBytes', 'gpu'] as const) arrived[resource] += request[resource];
+    if (ranHere) continue;
+    const started = runsHere ? attemptStart(subtask) : undefined;
+    const elapsed = started !== undefined ? Math.max(0, (nowMs - Date.parse(started)) / 1000) : 0;
     const seconds = remainingSeconds(prediction, elapsed, pool.scaling.horizonSeconds);
     work.cpuSeconds += request.cpu * seconds;
     work.memoryByteSeconds += request.memoryBytes * seconds;
     work.gpuSeconds += request.gpu * seconds;
-    if (nodeName !== undefined) running.push({ request, remainingSeconds: seconds, node: nodeName });
+    if (runsHere) running.push({ request, remainingSeconds: seconds, node: nodeName! });
     else waiting.push({ subtask, request, seconds });
   }
   const queued = waiting.sort((a, b) => byArrival(a.subtask, b.subtask)).map(({ request, seconds }) => ({ request, seconds }));

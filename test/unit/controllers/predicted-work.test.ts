@@ -72,6 +72,24 @@ describe('predictedWork', () => {
     expect(gpuWork.gpuSeconds).toBeCloseTo(100, 6);
   });
 
+  test('a retry waits in the queue though its last node is still named; a second attempt counts from its own start', () => {
+    const retry = made('retry', 400, { resources: { cpu: '1', memory: '2Gi' } }, { phase: 'Pending', attempts: 2, nodeName: 'cpu-1', workerPool: 'cpu' });
+    const second = made('second', 400, { resources: { cpu: '2', memory: '4Gi' } }, {
+      phase: 'Running',
+      attempts: 2,
+      nodeName: 'cpu-1',
+      workerPool: 'cpu',
+      startTime: at(300),
+      attemptHistory: [
+        { attempt: 1, phase: 'Failed', startTime: at(300), completionTime: at(100) },
+        { attempt: 2, phase: 'Running', startTime: at(40) },
+      ],
+    });
+    const work = predictedWork({ subtasks: [retry, second], predictor: predictor({ map: 100 }), pool, nowMs: NOW_MS });
+    expect(work.queued).toEqual([{ request: { cpu: 1, memoryBytes: 2 * GI, gpu: 0 }, seconds: 100 }]);
+    expect(work.running).toEqual([{ request: { cpu: 2, memoryBytes: 4 * GI, gpu: 0 }, remainingSeconds: 60, node: 'cpu-1' }]);
+  });
+
   test('a subtask the predictor knows nothing of holds its place for the whole horizon', () => {
     const work = predictedWork({ subtasks: [pending('new', 5)], predictor: predictor({ map: 30 }, 'default'), pool, nowMs: NOW_MS });
     expect(work.queued).toEqual([{ request: { cpu: 1, memoryBytes: 2 * GI, gpu: 0 }, seconds: 600 }]);
