@@ -73,6 +73,11 @@ const SPLIT_CONCURRENCY = 16;
  */
 export const PROGRESS_WRITE_INTERVAL_MS = 1000;
 
+/** The start of the message of a split waiting for room under --max-subtasks-per-namespace (watches.ts wakes it). */
+export const NAMESPACE_ROOM_WAIT = 'splitting waits: namespace ';
+/** A split waiting for room is woken by the subtasks that go (watches.ts); this is only the fallback. */
+const NAMESPACE_ROOM_RECHECK_MS = 300_000;
+
 /** How long a reconcile waits for the cache to show the controller's own last status write before going on without it. */
 const OWN_WRITE_WAIT_MS = 30_000;
 
@@ -258,7 +263,7 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
     // A split interrupted half-way counts its own subtasks once, as part of `needed`.
     const others = deps.subtasks.list(namespace).filter((s) => s.spec.taskRef.name !== task.metadata.name).length;
     if (others + needed <= limit) return false;
-    const message = `splitting waits: namespace ${namespace} holds ${others} subtasks of other tasks and this task needs ${needed}, over ${limitText}`;
+    const message = `${NAMESPACE_ROOM_WAIT}${namespace} holds ${others} subtasks of other tasks and this task needs ${needed}, over ${limitText}`;
     if (status.message !== message) emit(task, 'Warning', 'NamespaceSubtaskLimit', message);
     await writeStatus(task, { ...status, phase: 'Pending', message });
     return true;
@@ -288,7 +293,7 @@ export function makeTaskReconciler(deps: TaskReconcilerDeps) {
       emit(task, 'Warning', 'SplitFailed', error.message);
       return;
     }
-    if (await overNamespaceLimit(task, status, plan.subtasks.length)) return { requeueAfterMs: 30_000 };
+    if (await overNamespaceLimit(task, status, plan.subtasks.length)) return { requeueAfterMs: NAMESPACE_ROOM_RECHECK_MS };
     for (const note of plan.notes) emit(task, 'Normal', 'SplitNote', note);
     for (const problem of simulationAnnotations(task.metadata.annotations).ignored) emit(task, 'Warning', 'SimulationIgnored', problem);
     const perSubtaskItems = Math.ceil(items.length / Math.max(1, plan.subtasks.length));

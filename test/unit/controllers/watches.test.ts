@@ -93,4 +93,18 @@ describe('task and pool watches', () => {
     expect(tasks).toEqual(['ns/job']);
     expect(pools).toEqual(['gpu']);
   });
+
+  test("a split waiting for room under the namespace's subtask limit is woken when another task's subtask goes", () => {
+    const { caches, asCaches } = fakeCaches();
+    const tasks: string[] = [];
+    watchTasks(asCaches, (key) => tasks.push(key));
+    const waiting = { metadata: { name: 'later', namespace: 'ns', uid: 't2' }, spec: {}, status: { phase: 'Pending', message: 'splitting waits: namespace ns holds 10 subtasks of other tasks and this task needs 5, over the limit' } } as unknown as OrchestratedTask;
+    caches.tasks.emit('add', waiting);
+    caches.tasks.emit('add', task());
+    tasks.length = 0;
+    caches.subtasks.emit('update', subtask('job-p0', [], 'Completed'));
+    expect(tasks).toEqual(['ns/job']);
+    caches.subtasks.emit('delete', subtask('job-p0', [], 'Completed'));
+    expect(tasks).toEqual(['ns/job', 'ns/job', 'ns/later']);
+  });
 });
