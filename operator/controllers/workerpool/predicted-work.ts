@@ -16,11 +16,22 @@ export interface PredictedWorkInput {
   predictor: { predict(query: PredictionQuery): Prediction };
   pool: PoolState;
   nowMs: number;
+  /**
+   * Where a subtask's current pod is bound or reserved (the scheduler's ledger). A subtask's
+   * status is written late (a first attempt's start not at all, a short-lived placement only with
+   * its outcome: controllers/subtask), so a subtask with no phase yet may be waiting or running.
+   */
+  placedOn?: (subtask: Subtask) => string | undefined;
 }
 
-/** A subtask not yet placed whose hardware (class and GPU product) this pool offers. */
-export function waitsForPool(pool: PoolState, subtask: Subtask): boolean {
-  if (subtask.status?.phase !== 'Pending' || !subtask.status?.attempts) return false;
+/**
+ * A subtask not yet placed whose hardware (class and GPU product) this pool offers: one in Pending
+ * with an attempt begun, or one with no phase written yet and no node (`placed` undefined).
+ */
+export function waitsForPool(pool: PoolState, subtask: Subtask, placed?: string): boolean {
+  const phase = subtask.status?.phase;
+  const waiting = phase === undefined ? placed === undefined : phase === 'Pending' && !!subtask.status?.attempts;
+  if (!waiting) return false;
   const hardware = subtask.spec.hardware;
   const wantsGpu = hardware?.type === 'gpu' || (subtask.spec.resources?.gpu ?? 0) > 0;
   if (wantsGpu !== (pool.hardware === 'gpu')) return false;
@@ -57,7 +68,7 @@ function byArrival(a: Subtask, b: Subtask): number {
  * - `arrivingPerSecond`: the requests of the subtasks created for the pool (waiting for it, or
  *   placed on it) over the last horizonSeconds + scaleDownIdleSeconds, per second.
  */
-export function predictedWork({ subtasks, predictor, pool, nowMs }: PredictedWorkInput): PredictedWork {
+export function predictedWork({ subtasks, predictor, pool, nowMs, placedOn }: PredictedWorkInput): PredictedWork {
   const nodes = new Set(pool.nodes.map((node) => node.name));
   const work = { cpuSeconds: 0, gpuSeconds: 0, memoryByteSeconds: 0 };
   const running: Array<{ request: Amounts; remainingSeconds: number; node: string }> = [];
@@ -67,10 +78,11 @@ export function predictedWork({ subtasks, predictor, pool, nowMs }: PredictedWor
   const hardware = { type: pool.hardware === 'gpu' ? ('gpu' as const) : ('cpu' as const) };
   for (const subtask of subtasks) {
     const phase = subtask.status?.phase;
-    const nodeName = subtask.status?.nodeName;
+    const placed = phase === undefined ? placedOn?.(subtask) : undefined;
+    const nodeName = subtask.status?.nodeName ?? placed;
     const terminal = isTerminal(phase);
     // Pending (a retry keeps the node of its last attempt in status.nodeName): waiting for a node.
-    const waits = waitsForPool(pool, subtask);
+    const waits = waitsForPool(pool, subtask, placed);
     const runsHere = !terminal && phase !== 'Pending' && nodeName !== undefined && nodes.has(nodeName);
     const created = createdMs(subtask);
     const recent = Number.isFinite(created) && nowMs - created < window * 1000;

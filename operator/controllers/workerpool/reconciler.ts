@@ -18,6 +18,7 @@ import type { ReconcileResult } from '../../runtime/controller.js';
 import type { Logger } from '../../runtime/logger.js';
 import { nowDate, systemClock, type Clock } from '../../runtime/clock.js';
 import { observedLaunchSeconds, predictedWork } from './predicted-work.js';
+import { attemptPodName } from '../../core/split/names.js';
 import { LABELS } from '../labels.js';
 import { writeStatusIfChanged } from '../status.js';
 import { poolConditions, type PoolHealth } from '../conditions.js';
@@ -189,7 +190,9 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
 
   /** What the predictive policy is told of the pool's work (predicted-work.ts). */
   function predictedFor(state: PoolState, nowMs: number): PredictedWork | undefined {
-    return deps.predictor ? predictedWork({ subtasks: deps.subtasks.list(), predictor: deps.predictor, pool: state, nowMs }) : undefined;
+    if (!deps.predictor) return undefined;
+    const placedOn = (subtask: Subtask) => deps.ledger.entry(`${subtask.metadata.namespace}/${attemptPodName(subtask.metadata.name!, subtask.status?.attempts ?? 1)}`)?.node;
+    return predictedWork({ subtasks: deps.subtasks.list(), predictor: deps.predictor, pool: state, nowMs, placedOn });
   }
 
   /** Asks the provider for a new node's size (it caches); what went wrong, for the status, if it cannot say. */

@@ -90,6 +90,17 @@ describe('predictedWork', () => {
     expect(work.running).toEqual([{ request: { cpu: 2, memoryBytes: 4 * GI, gpu: 0 }, remainingSeconds: 60, node: 'cpu-1' }]);
   });
 
+  test('a subtask whose status is not written yet: waiting unless the ledger has placed its pod', () => {
+    // The subtask controller writes no status for a first attempt's start, nor for a placement
+    // that passes quickly: the ledger tells where its pod is.
+    const unwritten = (name: string) => made(name, 20, { resources: { cpu: '1', memory: '2Gi' } }, {});
+    const subtasks = [unwritten('waiting'), unwritten('placed-here'), unwritten('placed-elsewhere')];
+    const placedOn = (s: Subtask) => ({ 'placed-here': 'cpu-1', 'placed-elsewhere': 'other-node' })[s.metadata.name as string];
+    const work = predictedWork({ subtasks, predictor: predictor({ map: 100 }), pool, nowMs: NOW_MS, placedOn });
+    expect(work.queued).toEqual([{ request: { cpu: 1, memoryBytes: 2 * GI, gpu: 0 }, seconds: 100 }]);
+    expect(work.running).toEqual([{ request: { cpu: 1, memoryBytes: 2 * GI, gpu: 0 }, remainingSeconds: 100, node: 'cpu-1' }]);
+  });
+
   test('a subtask the predictor knows nothing of holds its place for the whole horizon', () => {
     const work = predictedWork({ subtasks: [pending('new', 5)], predictor: predictor({ map: 30 }, 'default'), pool, nowMs: NOW_MS });
     expect(work.queued).toEqual([{ request: { cpu: 1, memoryBytes: 2 * GI, gpu: 0 }, seconds: 600 }]);
