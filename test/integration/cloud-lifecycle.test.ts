@@ -273,6 +273,43 @@ describe('cloud node groups, end to end', () => {
     expect(lifecycleOf(POOL, 'InstanceInterrupted').some((e) => e.message.includes(firstInstance) && /marked-for-termination/.test(e.message))).toBe(true);
   }, 600_000);
 
+  test('gcp spot: a preempted VM mid-subtask loses its Node at once and is deleted rather than recreated in place, and the subtask completes on a new instance with the lost attempt counted as node loss', async () => {
+    const POOL = `gcp-spot-${suffix}`;
+    const MIG = `spot-${suffix}`;
+    // Slow starts: the group would recreate the preempted VM only after the operator has acted.
+    gcp.addGroup({ project: PROJECT, zone: ZONE, name: MIG, targetSize: 0, instanceStartMs: 8000, machineType: 'e2-standard-4' });
+    // A preempted VM's kubelet is simply gone: its Node stays until someone removes it.
+    harnesses.push(bootGceInstances(gcp, { project: PROJECT, zone: ZONE, group: MIG }, { keepNodesOfGoneInstances: true }));
+    pools.push(POOL);
+    applyManifest(
+      workerPool(POOL, 'gcp', {
+        metadata: { labels: { 'cloud-test': POOL } },
+        spec: {
+          provider: { gcp: { project: PROJECT, zone: ZONE, instanceGroupManager: MIG, machineType: undefined, spot: true, credentialsSecretRef: undefined } },
+          minNodes: 0,
+          maxNodes: 2,
+          scaling: { intervalSeconds: 5, cooldownSeconds: 5, scaleDownIdleSeconds: 60, horizonSeconds: 30 },
+        },
+      }),
+    );
+    kubectlOk(['apply', '-n', namespace, '-f', '-'], manifestInput(taskFor('preempted-work', POOL, 1, 20, 1)));
+    await waitUntil('the subtask running on a spot VM', () => subtasksOf('preempted-work').some((s) => s.status?.phase === 'Running' && s.status.nodeName), 180_000).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}${explain(POOL)}`);
+    });
+    const firstNode = subtasksOf('preempted-work')[0]!.status!.nodeName!;
+    gcp.preempt(PROJECT, ZONE, MIG, firstNode);
+    await waitUntil('the task completed on a new instance', () => taskPhase('preempted-work') === 'Completed', 240_000).catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}${explain(POOL)}\n${JSON.stringify(subtasksOf('preempted-work'), null, 1)}`);
+    });
+    const [subtask] = subtasksOf('preempted-work');
+    expect(subtask!.status?.attempts).toBe(2);
+    expect(subtask!.status?.nodeName).not.toBe(firstNode);
+    expect(subtask!.status?.attemptHistory?.find((a) => a.attempt === 1)).toMatchObject({ reason: 'NodeLost', nodeName: firstNode });
+    expect((await core.listNode()).items.map((n) => n.metadata?.name)).not.toContain(firstNode);
+    expect(gcp.group(PROJECT, ZONE, MIG).instances.map((i) => i.name)).not.toContain(firstNode);
+    expect(lifecycleOf(POOL, 'InstanceInterrupted').some((e) => e.message.includes(firstNode) && /preempted/.test(e.message))).toBe(true);
+  }, 600_000);
+
   test('gcp: a PodDisruptionBudget that allows no eviction makes the drain give up with the reason in status; deleting the pool with its node running resizes the group to 0 and leaves no Node', async () => {
     const POOL = `gcp-pdb-${suffix}`;
     const MIG = `mig-${suffix}`;
