@@ -5,22 +5,28 @@
 // Node is deleted. What the operator must do is the rest: scale from zero by the node shape the
 // provider gives, adopt the Node (labels, taints), drain it past DaemonSet pods and not past a
 // PodDisruptionBudget, replace instances that never register or are interrupted, and return
-// every instance when a pool is deleted. Conditions are waited for; nothing is timed.
+// every instance when a pool is deleted. Conditions are waited for; nothing is timed. The
+// operator runs as the ServiceAccount of the chart (installed with its pods kept off every node),
+// so what it does here is what the chart's least-privilege RBAC allows.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CreateSubnetCommand, CreateVpcCommand, DescribeInstancesCommand, EC2Client, type Instance } from '@aws-sdk/client-ec2';
 import type { V1Node } from '@kubernetes/client-node';
 import { dataParallelTask, workerPool } from '../builders/index.js';
 import { bootEc2Instances, bootGceInstances, type BootHarness } from '../support/boot-harness.js';
-import { applyManifest, createNamespace, deleteNamespace, installCrds, kubectl, kubectlOk, manifestInput } from '../support/cluster.js';
+import path from 'node:path';
+import { applyManifest, createNamespace, deleteNamespace, helm, installCrds, kubectl, kubectlOk, manifestInput, rootDir } from '../support/cluster.js';
 import { startGcpFake, type GcpFake } from '../support/gcp-fake.js';
 import { startEc2FaultProxy, startMoto, type Ec2FaultProxy, type MotoServer } from '../support/moto.js';
 import { coreClient } from '../support/occupancy.js';
 import { startOperator, stopAll, waitForOperator, type ManagedProcess } from '../support/operator.js';
+import { serviceAccountKubeconfig } from '../support/service-account.js';
 import { waitUntil } from '../support/wait.js';
 
 const suffix = Date.now().toString(36).slice(-5);
 const PORT = 19581;
 const REGION = 'us-west-2';
+const RELEASE = `cl-${suffix}`;
+const FULLNAME = `${RELEASE}-drm-operator`;
 const PROJECT = 'drm-test-project';
 const ZONE = 'us-central1-a';
 const core = coreClient();
@@ -124,9 +130,15 @@ beforeAll(async () => {
   gcp = await startGcpFake({ operationMs: 100 });
   namespace = createNamespace('cloud-life');
   kubectlOk(['create', 'secret', 'generic', 'aws-creds', '-n', namespace, '--from-literal=AWS_ACCESS_KEY_ID=testing', '--from-literal=AWS_SECRET_ACCESS_KEY=testing']);
+  // The chart's RBAC (its default providers), the credentials Secret by name.
+  const install = helm([
+    'install', RELEASE, path.join(rootDir, 'charts', 'drm-operator'), '--namespace', namespace,
+    '--set', 'replicaCount=1', '--set', 'nodeSelector.drm-test=never', '--set', 'credentials.secretNames={aws-creds}',
+  ]);
+  expect(install.stderr).toBe('');
   operator = startOperator({
     healthPort: PORT,
-    extraArgs: ['--aws-endpoint', proxy.endpoint, '--gcp-endpoint', `http://${gcp.host}:${gcp.port}`, '--credentials-namespace', namespace, '--predictor-namespace', namespace],
+    extraArgs: ['--kubeconfig', serviceAccountKubeconfig(FULLNAME, namespace), '--aws-endpoint', proxy.endpoint, '--gcp-endpoint', `http://${gcp.host}:${gcp.port}`, '--credentials-namespace', namespace, '--predictor-namespace', namespace],
   });
   await waitForOperator(PORT);
 }, 300_000);
@@ -138,6 +150,7 @@ afterAll(async () => {
   for (const pool of pools) kubectl(['patch', 'workerpool', pool, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
   await stopAll();
   await Promise.all(harnesses.map((h) => h.stop()));
+  helm(['uninstall', RELEASE, '--namespace', namespace]);
   deleteNamespace(namespace);
   ec2?.destroy();
   await proxy?.stop();
@@ -359,4 +372,8 @@ describe('cloud node groups, end to end', () => {
     expect(gcp.group(PROJECT, ZONE, MIG).targetSize).toBe(0);
     expect(await nodesWithProviderId(new RegExp(`^gce://${PROJECT}/${ZONE}/${MIG}-`))).toEqual([]);
   }, 400_000);
+
+  test('as the chart\'s ServiceAccount, the operator was refused nothing (evictions, Node deletes, finalizers)', () => {
+    expect(operator.output().match(/.{0,200}(forbidden|cannot [a-z]+ resource).{0,200}/gi) ?? []).toEqual([]);
+  });
 });
