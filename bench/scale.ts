@@ -121,6 +121,14 @@ function countNamespace(namespace: string): Record<string, EtcdCount> {
   return counts;
 }
 
+/** How many objects a list path holds, from one item and the count of the rest (cheap at 10,000). */
+function countOf(path: string): string {
+  const result = kubectl(['get', '--raw', `${path}?limit=1`]);
+  if (result.code !== 0) return '?';
+  const list = JSON.parse(result.stdout) as { items: unknown[]; metadata?: { remainingItemCount?: number } };
+  return String(list.items.length + (list.metadata?.remainingItemCount ?? 0));
+}
+
 /** Events in the namespace by "component/reason", counting each Event's repeats. */
 function eventReasons(namespace: string): Record<string, number> {
   const result = kubectl(['get', '--raw', `/api/v1/namespaces/${namespace}/events`]);
@@ -354,7 +362,7 @@ async function runOne(
       if (watcher.boundAt() !== undefined && !running) running = countNamespace(namespace);
       if (performance.now() - lastReport > 15_000) {
         lastReport = performance.now();
-        log(`    ${label}: ${((lastReport - start) / 1000).toFixed(0)} s, ${watcher.progress()}`);
+        log(`    ${label}: ${((lastReport - start) / 1000).toFixed(0)} s, ${watcher.progress()}${operator ? `, ${countOf(`/apis/drm.dtf.io/v1alpha1/namespaces/${namespace}/subtasks`)} subtasks, ${countOf(`/api/v1/namespaces/${namespace}/pods`)} pods created` : ''}`);
         for (const path of watcher.reviveQuiet(30_000)) log(`    ${label}: the watch of ${path} was silent for 30 s; opened again`);
       }
       return watcher.doneAt() !== undefined && watcher.boundAt() !== undefined;

@@ -8,7 +8,8 @@ import { LABELS, MANAGER } from '../labels.js';
 import { WORKER_SERVICE_ACCOUNT } from './pod.js';
 import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
 
-const ensured = new Set<string>();
+/** namespace → its identity made (or being made): the first subtasks of a namespace, reconciled at once, share one making. */
+const ensured = new Map<string, Promise<void>>();
 
 export function forgetWorkerIdentity(namespace: string): void {
   ensured.delete(namespace);
@@ -21,8 +22,20 @@ export function workerRole(namespace: string) {
   };
 }
 
-export async function ensureWorkerIdentity(clients: KubeClients, namespace: string): Promise<void> {
-  if (ensured.has(namespace)) return;
+export function ensureWorkerIdentity(clients: KubeClients, namespace: string): Promise<void> {
+  let making = ensured.get(namespace);
+  if (!making) {
+    making = makeWorkerIdentity(clients, namespace);
+    ensured.set(namespace, making);
+    // A failed making is tried again by the next subtask.
+    making.catch(() => {
+      if (ensured.get(namespace) === making) ensured.delete(namespace);
+    });
+  }
+  return making;
+}
+
+async function makeWorkerIdentity(clients: KubeClients, namespace: string): Promise<void> {
   const rbac = clients.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
   const labels = { [LABELS.managedBy]: MANAGER };
   const ignoreExisting = async (create: () => Promise<unknown>) => {
@@ -48,5 +61,4 @@ export async function ensureWorkerIdentity(clients: KubeClients, namespace: stri
       },
     }),
   );
-  ensured.add(namespace);
 }

@@ -3,7 +3,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { WORKER_SERVICE_ACCOUNT_NAME } from '../../../operator/api/crd/index.js';
 import { resultConfigMapNameFor, WORKER_SERVICE_ACCOUNT } from '../../../operator/controllers/subtask/pod.js';
-import { workerRole } from '../../../operator/controllers/subtask/worker-identity.js';
+import { ensureWorkerIdentity, workerRole } from '../../../operator/controllers/subtask/worker-identity.js';
+import { apiError, FakeApiServer } from '../../support/fake-kube.js';
 import { attemptPodName, MAX_SUBTASK_NAME_LENGTH, subtaskName } from '../../../operator/core/split/index.js';
 
 describe('worker identity', () => {
@@ -21,5 +22,18 @@ describe('worker identity', () => {
 
   test('the worker Role writes ConfigMaps and reads nothing (its input is mounted by the kubelet)', () => {
     expect(workerRole('ns').rules).toEqual([{ apiGroups: [''], resources: ['configmaps'], verbs: ['create', 'update'] }]);
+  });
+
+  test("a namespace's first subtasks, reconciled at once, make its identity once; a failed making is tried again", async () => {
+    const api = new FakeApiServer();
+    const clients = api.clients();
+    await Promise.all(Array.from({ length: 16 }, () => ensureWorkerIdentity(clients, 'ns-once')));
+    expect(api.callsOf('createNamespacedServiceAccount')).toHaveLength(1);
+    expect(api.callsOf('createNamespacedRoleBinding')).toHaveLength(1);
+
+    api.failNext('createNamespacedServiceAccount', apiError(500, 'etcd is gone'));
+    await expect(ensureWorkerIdentity(clients, 'ns-retry')).rejects.toThrow(/etcd is gone/);
+    await ensureWorkerIdentity(clients, 'ns-retry');
+    expect(api.callsOf('createNamespacedServiceAccount')).toHaveLength(3);
   });
 });
