@@ -121,6 +121,20 @@ function countNamespace(namespace: string): Record<string, EtcdCount> {
   return counts;
 }
 
+/** Whether the namespace holds `pods` pods and none unbound (a field selector on an empty nodeName). */
+function allBound(namespace: string, pods: number): boolean {
+  const unbound = kubectl(['get', '--raw', `/api/v1/namespaces/${namespace}/pods?fieldSelector=spec.nodeName%3D&limit=1`]);
+  if (unbound.code !== 0 || (JSON.parse(unbound.stdout) as { items: unknown[] }).items.length > 0) return false;
+  return Number(countOf(`/api/v1/namespaces/${namespace}/pods`)) >= pods;
+}
+
+/** How many of the top-level objects (tasks or Jobs) are done. */
+function countDone(path: string, isDone: (object: Record<string, unknown>) => boolean): number {
+  const result = kubectl(['get', '--raw', path]);
+  if (result.code !== 0) return 0;
+  return (JSON.parse(result.stdout) as { items: Array<Record<string, unknown>> }).items.filter(isDone).length;
+}
+
 /** How many objects a list path holds, from one item and the count of the rest (cheap at 10,000). */
 function countOf(path: string): string {
   const result = kubectl(['get', '--raw', `${path}?limit=1`]);
@@ -199,7 +213,8 @@ async function watchRun(namespace: string, pods: number, topPath: string, isDone
     /**
      * Watches silent for `quietMs` while their count is short are opened again: a watch can stall
      * without closing under an overloaded API server (a 10,000-pod run's stopped at 1,579 bound
-     * while 2,006 were). Their times are then late by up to quietMs; said in the log.
+     * while 2,006 were). A time seen through a reopened watch is late by up to quietMs and the
+     * 5 s between checks; the log says when it happened.
      */
     reviveQuiet: (quietMs: number): string[] => {
       const revived: string[] = [];
@@ -356,16 +371,31 @@ async function runOne(
   let running: Record<string, EtcdCount> | undefined;
   const timeoutMs = 600_000 + pods * 300;
   let lastReport = performance.now();
+  let lastRevive = performance.now();
+  let lastPoll = performance.now();
+  // The watches give the times; a poll every 3 s stands in when a watch lags or stalls.
+  let polledBoundAt: number | undefined;
+  let polledDoneAt: number | undefined;
+  const boundAt = () => Math.min(watcher.boundAt() ?? Infinity, polledBoundAt ?? Infinity);
+  const doneAt = () => Math.min(watcher.doneAt() ?? Infinity, polledDoneAt ?? Infinity);
   try {
     await waitUntil(`${label}: done`, () => {
       if (operator) checkAlive(operator);
-      if (watcher.boundAt() !== undefined && !running) running = countNamespace(namespace);
+      if (performance.now() - lastPoll > 3000) {
+        lastPoll = performance.now();
+        if (!Number.isFinite(boundAt()) && allBound(namespace, pods)) polledBoundAt = performance.now();
+        if (!Number.isFinite(doneAt()) && countDone(top.path, top.isDone) >= top.count) polledDoneAt = performance.now();
+      }
+      if (Number.isFinite(boundAt()) && !running) running = countNamespace(namespace);
       if (performance.now() - lastReport > 15_000) {
         lastReport = performance.now();
         log(`    ${label}: ${((lastReport - start) / 1000).toFixed(0)} s, ${watcher.progress()}${operator ? `, ${countOf(`/apis/drm.dtf.io/v1alpha1/namespaces/${namespace}/subtasks`)} subtasks, ${countOf(`/api/v1/namespaces/${namespace}/pods`)} pods created` : ''}`);
-        for (const path of watcher.reviveQuiet(30_000)) log(`    ${label}: the watch of ${path} was silent for 30 s; opened again`);
       }
-      return watcher.doneAt() !== undefined && watcher.boundAt() !== undefined;
+      if (performance.now() - lastRevive > 5000) {
+        lastRevive = performance.now();
+        for (const path of watcher.reviveQuiet(10_000)) log(`    ${label}: the watch of ${path} was silent for 10 s; opened again`);
+      }
+      return Number.isFinite(doneAt()) && Number.isFinite(boundAt());
     }, timeoutMs);
   } finally {
     watcher.stop();
@@ -376,8 +406,8 @@ async function runOne(
   log(`    ${label}: events by reason ${JSON.stringify(reasons)}`);
   const figures = {
     pods,
-    boundSeconds: (watcher.boundAt()! - start) / 1000,
-    doneSeconds: (watcher.doneAt()! - start) / 1000,
+    boundSeconds: (boundAt() - start) / 1000,
+    doneSeconds: (doneAt() - start) / 1000,
     writes,
     writesPerPod: Object.values(writes).reduce((a, b) => a + b, 0) / pods,
   };
