@@ -375,5 +375,7 @@ describe('cloud node groups, end to end', () => {
 
   test('as the chart\'s ServiceAccount, the operator was refused nothing (evictions, Node deletes, finalizers)', () => {
     expect(operator.output().match(/.{0,200}(forbidden|cannot [a-z]+ resource).{0,200}/gi) ?? []).toEqual([]);
+    // What a pool reports (a drain's evictions among it) was not refused either.
+    for (const pool of pools) expect(poolEvents(pool)).not.toMatch(/forbidden/i);
   });
 });
