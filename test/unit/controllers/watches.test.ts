@@ -94,6 +94,17 @@ describe('task and pool watches', () => {
     expect(pools).toEqual(['gpu']);
   });
 
+  test('a cloud Node joining with a providerID and no pool label wakes the cloud pools (to adopt it), not the others', () => {
+    const { caches, asCaches } = fakeCaches();
+    const pools: string[] = [];
+    caches.pools.emit('add', { metadata: { name: 'ec2' }, spec: { provider: { aws: { region: 'us-west-2' } } } } as unknown as WorkerPool);
+    caches.pools.emit('add', { metadata: { name: 'sim' }, spec: { provider: { kwok: {} } } } as unknown as WorkerPool);
+    watchWorkerPools(asCaches, (key) => pools.push(key));
+    caches.nodes.emit('add', { metadata: { name: 'i-1.us-west-2.compute.internal' }, spec: { providerID: 'aws:///us-west-2a/i-1' } });
+    caches.nodes.emit('update', { metadata: { name: 'i-1.us-west-2.compute.internal' }, spec: { providerID: 'aws:///us-west-2a/i-1' } });
+    expect(pools).toEqual(['ec2']);
+  });
+
   test("a split waiting for room under the namespace's subtask limit is woken when another task's subtask goes", () => {
     const { caches, asCaches } = fakeCaches();
     const tasks: string[] = [];
