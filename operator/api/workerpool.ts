@@ -240,7 +240,7 @@ const scalingShape = z
     scaleDownThreshold: z.number().min(0).max(1).default(0.3).describe('Utilization below which the pool may shrink; less than scaleUpThreshold. Default 0.3.'),
     intervalSeconds: z.int().min(5).max(3600).default(30).describe('Seconds between scaling evaluations. Default 30.'),
     cooldownSeconds: z.int().min(0).max(86400).default(300).describe('Seconds after a scaling action before the next one. Default 300.'),
-    scaleDownIdleSeconds: z.int().min(0).max(86400).default(600).describe('Seconds a node must be idle before it is removed. Default 600.'),
+    scaleDownIdleSeconds: z.int().min(0).max(86400).default(600).describe('Seconds a node must be idle before it is removed where only totals of the predicted work are known; with per-subtask predictions (as the WorkerPool controller gives) the predictive policy removes idle nodes once utilization is below scaleDownThreshold, and this with horizonSeconds is the window over which the recent arrival rate is averaged. Default 600.'),
     predictive: z.boolean().default(true).describe('Also scale for work the predictor expects (queued subtasks and their predicted duration), not only current utilization. Default true.'),
     horizonSeconds: z.int().min(0).max(86400).default(600).describe('How far ahead predictive scaling looks, in seconds. Default 600.'),
   })
