@@ -161,7 +161,7 @@ export class Manager {
       ...(options.maxSubtasksPerNamespace ? { maxSubtasksPerNamespace: options.maxSubtasksPerNamespace } : {}),
     }), caches.tasks);
     watchTasks(caches, (key) => tasks.enqueue(key));
-    const subtasks = controller('subtask', makeSubtaskReconciler({ clients, tasks: caches.tasks, subtasks: caches.subtasks, pods: caches.pods, nodes: caches.nodes, events, log: log.child({ controller: 'subtask' }), podOptions, clock }), caches.subtasks);
+    const subtasks = controller('subtask', makeSubtaskReconciler({ clients, tasks: caches.tasks, subtasks: caches.subtasks, pods: caches.pods, nodes: caches.nodes, events, log: log.child({ controller: 'subtask' }), podOptions, onPodCreated: (pod) => this.scheduler.onPod('add', pod), clock }), caches.subtasks);
     watchSubtasks(caches, (key) => subtasks.enqueue(key));
     watchWorkerPools(caches, (key) => pools.enqueue(key));
     watchPredictor(caches, this.predictor);

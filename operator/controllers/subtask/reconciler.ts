@@ -29,6 +29,12 @@ export interface SubtaskReconcilerDeps {
   events: EventSink;
   log: Logger;
   podOptions: (subtask: Subtask) => WorkerPodOptions;
+  /**
+   * Told of each pod this controller creates, as the API server returned it: the scheduler places
+   * it at once instead of when the pod informer brings it (one watch round trip fewer per subtask,
+   * seconds each when the API server is loaded).
+   */
+  onPodCreated?: (pod: V1Pod) => void;
   /** The one clock (default: the system's). */
   clock?: Pick<Clock, 'now'>;
 }
@@ -191,7 +197,8 @@ export function makeSubtaskReconciler(deps: SubtaskReconcilerDeps) {
     await ensureWorkerIdentity(clients, namespace);
     const inlineInput = await prepareInput(subtask, attempt);
     try {
-      await clients.core.createNamespacedPod({ namespace, body: buildWorkerPod(subtask, attempt, deps.podOptions(subtask), inlineInput) });
+      const created = await clients.core.createNamespacedPod({ namespace, body: buildWorkerPod(subtask, attempt, deps.podOptions(subtask), inlineInput) });
+      deps.onPodCreated?.(created);
     } catch (error) {
       if (isAlreadyExists(error)) return;
       if (isInvalid(error)) throw new PermanentError(`the API server refused the pod of attempt ${attempt}: ${describeError(error)}`, 'PodRejected');

@@ -64,7 +64,7 @@ export function subtasksOf(task: OrchestratedTask, subtasks: ObjectCache<Subtask
 }
 
 /** Subtask creates in flight during a split. */
-const SPLIT_CONCURRENCY = 16;
+const SPLIT_CONCURRENCY = 32;
 
 /**
  * A running task's progress (its subtask counts) is written at most this often: the counts move

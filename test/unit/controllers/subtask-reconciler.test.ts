@@ -26,6 +26,7 @@ function setup(items: unknown[] = [1]) {
   const pods = new FakeCache<V1Pod>();
   const events = new RecordingEvents();
   let nowMs = now.getTime();
+  const handedOver: V1Pod[] = [];
   const reconcile = makeSubtaskReconciler({
     clients: api.clients(),
     tasks: new FakeCache<OrchestratedTask>([task]),
@@ -35,6 +36,7 @@ function setup(items: unknown[] = [1]) {
     events,
     log: createLogger('silent'),
     podOptions: () => ({ builtinWorkerImage: 'drm-operator:test', schedulerName: 'drm-scheduler' }),
+    onPodCreated: (pod) => handedOver.push(pod),
     clock: { now: () => nowMs },
   });
   /** The status the API server holds now, fed back into the cache as the informer would. */
@@ -43,7 +45,7 @@ function setup(items: unknown[] = [1]) {
     subtasks.set(stored);
     return stored.status;
   };
-  return { api, events, reconcile, sync, pods, advance: (ms: number) => (nowMs += ms) };
+  return { api, events, reconcile, sync, pods, handedOver, advance: (ms: number) => (nowMs += ms) };
 }
 
 describe('subtask reconciler: refusals', () => {
@@ -111,9 +113,11 @@ describe('subtask reconciler: the input', () => {
 
 describe('subtask reconciler: status writes', () => {
   test("a first attempt's start is not written (its pod says it): the one write is the outcome, with the attempt counted", async () => {
-    const { api, reconcile, sync, pods } = setup();
+    const { api, reconcile, sync, pods, handedOver } = setup();
     await reconcile('ns/job-p0');
     expect(api.list<V1Pod>('Pod').map((p) => p.metadata?.name)).toEqual(['job-p0-a1']);
+    // The pod as created is handed to the scheduler at once, before the informer brings it.
+    expect(handedOver.map((p) => [p.metadata?.name, p.metadata?.uid])).toEqual([['job-p0-a1', 'uid-job-p0-a1']]);
     expect(api.callsOf('replaceNamespacedCustomObjectStatus')).toHaveLength(0);
 
     // The pod seen unbound: nothing new to say.
