@@ -15,6 +15,8 @@ export const LABELS = {
 } as const;
 
 export const ANNOTATIONS = {
+  /** On a worker pod: its small input document, mounted as the input file by the downward API. */
+  input: 'drm.dtf.io/input',
   subtaskName: 'drm.dtf.io/subtask-name',
   taskName: 'drm.dtf.io/task-name',
   /** Put on a pod by the scheduler's Binding: the fitness of the node it chose, 0 to 1. */

@@ -6,6 +6,7 @@
 // (test/unit/kube/cache-transforms.test.ts checks the readers against the slim objects).
 import type { V1Container, V1Node, V1NodeCondition, V1ObjectMeta, V1Pod, V1PodStatus } from '@kubernetes/client-node';
 import { withoutUnreadMetadata } from '../runtime/informer.js';
+import { ANNOTATIONS } from '../controllers/labels.js';
 
 /** Copies the keys of `source` that are set, leaving the others out (no `key: undefined`). */
 function pick<T extends object, K extends keyof T>(source: T | undefined, keys: readonly K[]): Pick<T, K> | undefined {
@@ -17,6 +18,16 @@ function pick<T extends object, K extends keyof T>(source: T | undefined, keys: 
 
 function metadataOf(metadata: V1ObjectMeta | undefined): V1ObjectMeta | undefined {
   return metadata ? withoutUnreadMetadata({ metadata: { ...metadata } }).metadata : undefined;
+}
+
+/** A pod's metadata without its inline input (up to 4 KiB a pod, read only by its own container). */
+function podMetadataOf(metadata: V1ObjectMeta | undefined): V1ObjectMeta | undefined {
+  const kept = metadataOf(metadata);
+  if (kept?.annotations?.[ANNOTATIONS.input] !== undefined) {
+    const { [ANNOTATIONS.input]: _input, ...annotations } = kept.annotations;
+    kept.annotations = annotations;
+  }
+  return kept;
 }
 
 /** A container's name and resources: what placement counts (podRequests) and outcomes name. */
@@ -31,14 +42,14 @@ const POD_STATUS_READ = ['phase', 'reason', 'message', 'conditions', 'startTime'
  * A pod as the caches keep it: metadata (labels, annotations, owners, deletion), where it runs and
  * what it requests, its placement constraints (the scheduler binds pods it finds unbound), and its
  * status (phase, conditions, container states and the worker's termination message). Dropped:
- * env, volumes, mounts, images, commands, security contexts, IPs.
+ * env, volumes, mounts, images, commands, security contexts, IPs, and the inline input annotation.
  */
 export function cachedPod(pod: V1Pod): V1Pod {
   const spec = pod.spec;
   return {
     ...(pod.apiVersion ? { apiVersion: pod.apiVersion } : {}),
     ...(pod.kind ? { kind: pod.kind } : {}),
-    metadata: metadataOf(pod.metadata),
+    metadata: podMetadataOf(pod.metadata),
     ...(spec
       ? {
           spec: {

@@ -14,7 +14,7 @@ export const TERMINATION_MESSAGE_PATH = '/dev/termination-log';
 export const WORKER_SERVICE_ACCOUNT = 'drm-worker';
 export const WORKER_CONTAINER = 'worker';
 /** The pod annotation that holds a small input document, mounted as the input file by the downward API. */
-export const INPUT_ANNOTATION = 'drm.dtf.io/input';
+export const INPUT_ANNOTATION = ANNOTATIONS.input;
 /**
  * The largest input document carried in the pod itself. A pod's annotations may hold 256 KiB, but
  * every byte is kept in etcd and in every pod watcher's cache; a larger input gets its ConfigMap.

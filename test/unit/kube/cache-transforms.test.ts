@@ -6,7 +6,7 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Subtask } from '../../../operator/api/subtask.js';
 import { placementOf } from '../../../operator/controllers/subtask/decide.js';
 import { podProgress, podTrouble } from '../../../operator/controllers/subtask/outcome.js';
-import { buildWorkerPod } from '../../../operator/controllers/subtask/pod.js';
+import { buildWorkerPod, INPUT_ANNOTATION } from '../../../operator/controllers/subtask/pod.js';
 import { nodeInfoFrom } from '../../../operator/core/placement/feasibility.js';
 import { podRequests } from '../../../operator/core/placement/resources.js';
 import { cachedNode, cachedPod } from '../../../operator/kube/cache-transforms.js';
@@ -23,9 +23,12 @@ const subtask = {
   status: { phase: 'Running', attempts: 1 },
 } as unknown as Subtask;
 
+/** A small input carried in the pod (an annotation the downward API mounts): read only by the worker. */
+const INLINE_INPUT = JSON.stringify({ apiVersion: 'drm.dtf.io/v1alpha1', task: 'job', subtask: 'job-p0', items: [1] });
+
 /** A worker pod as the API server returns it: bound, finished, with the worker's message. */
 function finishedWorkerPod(): V1Pod {
-  const pod = buildWorkerPod(subtask, 1, { builtinWorkerImage: 'drm-operator:test', schedulerName: 'drm-scheduler' });
+  const pod = buildWorkerPod(subtask, 1, { builtinWorkerImage: 'drm-operator:test', schedulerName: 'drm-scheduler' }, INLINE_INPUT);
   return {
     ...pod,
     metadata: { ...pod.metadata, uid: 'p1', resourceVersion: '42', creationTimestamp: new Date('2026-01-01T00:00:00Z'), annotations: { ...pod.metadata!.annotations, 'drm.dtf.io/worker-pool': 'gpus', 'drm.dtf.io/fitness-score': '0.75', [LAST_APPLIED_ANNOTATION]: JSON.stringify(pod) }, managedFields },
@@ -51,8 +54,10 @@ describe('cachedPod', () => {
   const pod = finishedWorkerPod();
   const slim = cachedPod(structuredClone(pod));
 
-  test('drops what no reader reads: env, volumes, mounts, images, commands, security contexts, IPs, managedFields', () => {
+  test('drops what no reader reads: env, volumes, mounts, images, commands, security contexts, IPs, managedFields, the inline input', () => {
     const json = JSON.stringify(slim);
+    expect(pod.metadata?.annotations?.[INPUT_ANNOTATION]).toBe(INLINE_INPUT);
+    expect(slim.metadata?.annotations?.[INPUT_ANNOTATION]).toBeUndefined();
     expect(slim.metadata?.managedFields).toBeUndefined();
     expect(slim.metadata?.annotations?.[LAST_APPLIED_ANNOTATION]).toBeUndefined();
     expect(slim.spec?.volumes).toBeUndefined();
@@ -71,7 +76,7 @@ describe('cachedPod', () => {
     expect(podTrouble(slim)).toEqual(podTrouble(pod));
     expect(placementOf(slim)).toEqual(placementOf(pod));
     const { managedFields: _managedFields, ...metadata } = pod.metadata!;
-    const { [LAST_APPLIED_ANNOTATION]: _lastApplied, ...annotations } = metadata.annotations!;
+    const { [LAST_APPLIED_ANNOTATION]: _lastApplied, [INPUT_ANNOTATION]: _input, ...annotations } = metadata.annotations!;
     expect(slim.metadata).toEqual({ ...metadata, annotations });
     for (const field of ['nodeName', 'schedulerName', 'nodeSelector', 'affinity', 'tolerations', 'overhead'] as const) expect(slim.spec?.[field]).toEqual(pod.spec![field]);
     expect(slim.status).toEqual({ phase: 'Succeeded', startTime: pod.status!.startTime, conditions: pod.status!.conditions, containerStatuses: pod.status!.containerStatuses });
