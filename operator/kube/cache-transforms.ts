@@ -5,7 +5,7 @@
 // never read. A reader that needs a field dropped here must add it here
 // (test/unit/kube/cache-transforms.test.ts checks the readers against the slim objects).
 import type { V1Container, V1Node, V1NodeCondition, V1ObjectMeta, V1Pod, V1PodStatus } from '@kubernetes/client-node';
-import { withoutUnreadMetadata } from '../runtime/informer.js';
+import { withoutAnnotation, withoutUnreadMetadata } from '../runtime/informer.js';
 import { ANNOTATIONS } from '../controllers/labels.js';
 
 /** Copies the keys of `source` that are set, leaving the others out (no `key: undefined`). */
@@ -23,11 +23,7 @@ function metadataOf(metadata: V1ObjectMeta | undefined): V1ObjectMeta | undefine
 /** A pod's metadata without its inline input (up to 4 KiB a pod, read only by its own container). */
 function podMetadataOf(metadata: V1ObjectMeta | undefined): V1ObjectMeta | undefined {
   const kept = metadataOf(metadata);
-  if (kept?.annotations?.[ANNOTATIONS.input] !== undefined) {
-    const { [ANNOTATIONS.input]: _input, ...annotations } = kept.annotations;
-    kept.annotations = annotations;
-  }
-  return kept;
+  return kept ? withoutAnnotation(kept, ANNOTATIONS.input) : undefined;
 }
 
 /** A container's name and resources: what placement counts (podRequests) and outcomes name. */

@@ -1,7 +1,7 @@
 // An informer that keeps itself alive. client-node's ListWatch stops for good on any watch or
 // list error other than 410 Gone; this wrapper restarts it with capped exponential backoff and
 // reports whether it is currently connected, for the readiness endpoint.
-import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
+import { ListWatch, Watch, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1ObjectMeta } from '@kubernetes/client-node';
 import type { Logger } from './logger.js';
 
 export type InformerEvent = 'add' | 'update' | 'delete';
@@ -51,11 +51,17 @@ export function withoutUnreadMetadata<T extends KubernetesObject>(object: T): T 
   const metadata = object.metadata;
   if (!metadata) return object;
   if (metadata.managedFields) delete metadata.managedFields;
-  if (metadata.annotations?.[LAST_APPLIED_ANNOTATION] !== undefined) {
-    const { [LAST_APPLIED_ANNOTATION]: _lastApplied, ...annotations } = metadata.annotations;
+  withoutAnnotation(metadata, LAST_APPLIED_ANNOTATION);
+  return object;
+}
+
+/** Drops (in place) one annotation of an object's metadata (a new map: the old one may be shared). */
+export function withoutAnnotation(metadata: V1ObjectMeta, key: string): V1ObjectMeta {
+  if (metadata.annotations?.[key] !== undefined) {
+    const { [key]: _dropped, ...annotations } = metadata.annotations;
     metadata.annotations = annotations;
   }
-  return object;
+  return metadata;
 }
 
 /** Objects per page of an informer's list (as client-go's reflector). */
