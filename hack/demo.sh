@@ -17,7 +17,13 @@ k() { "$KUBECTL" "$@"; }
 k create namespace "$NAMESPACE" --dry-run=client -o yaml | k apply -f - >/dev/null
 # A fresh run each time: earlier demo tasks are replaced.
 k delete orchestratedtasks --all -n "$NAMESPACE" --wait=true --timeout=60s >/dev/null 2>&1 || true
-k apply -n "$NAMESPACE" -f "$ROOT_DIR/examples/"
+# The task manifests only: examples/pools.yaml holds WorkerPools for the simulator, which would grow
+# this cluster.
+task_files=()
+for file in "$ROOT_DIR"/examples/*.yaml; do
+  if grep -q '^kind: OrchestratedTask$' "$file"; then task_files+=(-f "$file"); fi
+done
+k apply -n "$NAMESPACE" "${task_files[@]}"
 
 mapfile -t TASKS < <(k get orchestratedtasks -n "$NAMESPACE" -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}')
 log "waiting up to ${TIMEOUT}s for ${#TASKS[@]} tasks"

@@ -3,7 +3,7 @@
 // GPU-labeled nodes, and the merged results must be exact.
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { dataParallelTask, ensembleTask, functionParallelTask, modelParallelTask, pipelineParallelTask } from '../builders/index.js';
@@ -148,7 +148,13 @@ describe('each strategy completes with the exact result', () => {
 
 describe('examples/', () => {
   test('every example applies as written and completes, with the results its comments promise', async () => {
-    kubectlOk(['apply', '-n', namespace, '-f', path.join(rootDir, 'examples')]);
+    // The task manifests only: examples/pools.yaml holds WorkerPools for the simulator.
+    const examples = path.join(rootDir, 'examples');
+    const taskFiles = readdirSync(examples)
+      .filter((file) => file.endsWith('.yaml') && /^kind: OrchestratedTask$/m.test(readFileSync(path.join(examples, file), 'utf8')))
+      .map((file) => path.join(examples, file));
+    expect(taskFiles).toHaveLength(6);
+    kubectlOk(['apply', '-n', namespace, ...taskFiles.flatMap((file) => ['-f', file])]);
     const names = ['squares', 'two-shards', 'pipeline', 'matmul-sizes', 'kernel-benchmark', 'flaky'];
     const tasks = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await waitForPhase(name, ['Completed', 'Failed'], 180_000)] as const)));
     for (const name of names) expect(`${name}: ${tasks[name]!.status?.phase}`).toBe(`${name}: Completed`);

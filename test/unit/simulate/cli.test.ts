@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const TRACE = 'test/traces/steady.csv';
-const POOLS = 'examples/simulate/pools.yaml';
+const POOLS = 'examples/pools.yaml';
 const LARGE = 'examples/simulate/pools-large.yaml';
 
 function run(...args: string[]) {
@@ -28,7 +28,7 @@ describe('npm run simulate --pools', () => {
   test('--policy both: the pools under each policy', () => {
     const { status, stdout } = run('--trace', TRACE, '--pools', POOLS, '--policy', 'both');
     expect(status).toBe(0);
-    expect(stdout).toMatch(/pools from examples\/simulate\/pools\.yaml/);
+    expect(stdout).toMatch(/pools from examples\/pools\.yaml/);
     expect(stdout).toMatch(/\npredictive +\d/);
     expect(stdout).toMatch(/\nthreshold +\d/);
     expect(run('--trace', TRACE, '--policy', 'sometimes').status).toBe(2);
