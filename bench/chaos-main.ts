@@ -1,6 +1,6 @@
-// `npm run chaos [-- --subtasks N --nodes N --kills N --throttle-seconds N --seed N --json]`: faults
-// while tasks run, then checks that nothing was lost or done twice (bench/chaos.ts). Exits 1 when
-// a check fails.
+// `npm run chaos [-- --subtasks N --nodes N --kills N --throttle-seconds N --seed N --stage-seconds N --kwok-only --json]`:
+// faults while tasks run, then checks that nothing was lost or done twice (bench/chaos.ts). Exits 1
+// when a check fails. --kwok-only: the pipeline on kwok nodes too (no real node needed).
 import { parseArgs } from 'node:util';
 import { runChaos } from './chaos.js';
 
@@ -14,6 +14,8 @@ const { values } = parseArgs({
     'throttle-seconds': { type: 'string', default: '60' },
     work: { type: 'string', default: '5s' },
     seed: { type: 'string', default: String(Date.now() % 100_000) },
+    'stage-seconds': { type: 'string', default: '150' },
+    'kwok-only': { type: 'boolean' },
     json: { type: 'boolean' },
   },
 });
@@ -35,6 +37,8 @@ const options = {
   throttleSeconds: number('throttle-seconds'),
   workDuration: values.work!,
   seed: number('seed'),
+  realNode: !values['kwok-only'],
+  stageSeconds: number('stage-seconds'),
   log,
 };
 log(`seed ${options.seed}`);
@@ -42,7 +46,7 @@ const report = await runChaos(options);
 if (values.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
 else {
   process.stdout.write(`faults (seed ${options.seed}, ${report.seconds.toFixed(0)} s in all):\n`);
-  for (const fault of report.faults) process.stdout.write(`  ${fault.at.toFixed(0).padStart(5)} s  ${fault.kind.padEnd(18)} recovered in ${fault.recoverySeconds.toFixed(1).padStart(6)} s  ${fault.detail}\n`);
+  for (const fault of report.faults) process.stdout.write(`  ${fault.at.toFixed(0).padStart(5)} s  ${fault.kind.padEnd(18)} recovered in ${fault.recoverySeconds.toFixed(1).padStart(6)} s  ${fault.detail}${fault.duringPipeline ? ' (pipeline running)' : ''}\n`);
   process.stdout.write(`attempts: ${report.attempts.total} for ${report.attempts.subtasks} subtasks; failed attempts by reason ${JSON.stringify(report.attempts.retriesByReason)}\n`);
   for (const c of report.checks) process.stdout.write(`  ${c.ok ? 'PASS' : 'FAIL'} ${c.name}: ${c.detail}\n`);
 }

@@ -1,5 +1,6 @@
-// Chaos on a control plane of its own (hack/scale-cluster.sh): while a large DataParallel task and
-// a pipeline run on kwok nodes, kill the leading operator (two replicas, leader election) at random
+// Chaos on a control plane of its own (hack/scale-cluster.sh): while a large DataParallel task runs
+// on kwok nodes and a pipeline on a real node (the real worker, so its merged result has values;
+// kwok nodes when there is none), kill the leading operator (two replicas, leader election) at random
 // moments, restart kube-apiserver and etcd, delete a tenth of the nodes that run subtasks, and
 // throttle the operator's API requests; then check that nothing was lost or done twice. The faults
 // and the time each took to recover are the report; the checks are pass/fail.
@@ -26,6 +27,10 @@ export interface ChaosOptions {
   /** Simulated work per subtask, so that subtasks are running when faults strike. */
   workDuration: string;
   seed: number;
+  /** The pipeline runs on the control plane's real node (hack/node.sh), which must exist; else on kwok nodes. */
+  realNode: boolean;
+  /** On the real node, each pipeline stage's work lasts at least this long (params.minSeconds), so that faults strike while it runs. */
+  stageSeconds: number;
   log: (line: string) => void;
 }
 
@@ -34,6 +39,8 @@ export interface Fault {
   at: number;
   detail: string;
   recoverySeconds: number;
+  /** Whether the pipeline was still running when the fault struck. */
+  duringPipeline: boolean;
 }
 
 export interface ChaosReport {
@@ -77,9 +84,13 @@ async function killAndWait(pid: number, signal: NodeJS.Signals): Promise<void> {
   }, 60_000);
 }
 
-/** hack/cluster.sh up starts whatever of the control plane is not running, and waits until it answers. */
+/**
+ * hack/cluster.sh up starts whatever of the control plane is not running, and waits until it
+ * answers. Not the real node, which runs on (its kubelet reconnects): its `up` would also rebuild
+ * the images.
+ */
 function clusterUp(): void {
-  const result = spawnSync('bash', [path.join(rootDir, 'hack', 'cluster.sh'), 'up'], { env: { ...process.env, KUBECONFIG: '' }, encoding: 'utf8', timeout: 300_000 });
+  const result = spawnSync('bash', [path.join(rootDir, 'hack', 'cluster.sh'), 'up'], { env: { ...process.env, KUBECONFIG: '', DRM_REAL_NODES: '0' }, encoding: 'utf8', timeout: 300_000 });
   if (result.status !== 0) throw new Error(`cluster.sh up failed: ${result.stderr}`);
 }
 
@@ -97,6 +108,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   installCrds();
   const suffix = Date.now().toString(36).slice(-5);
   const pool = `chaos-${suffix}`;
+  const realPool = `chaos-real-${suffix}`;
   const namespace = createNamespace('chaos');
   const basePort = 21000 + Math.floor(rand() * 5000);
   const operatorArgs = ['--no-dashboard', '--log-level', 'warn', '--kubeconfig', operatorIdentity()];
@@ -111,22 +123,26 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   try {
     await waitUntil('a leader', async () => (await leader()) !== undefined, 120_000);
     kubectlOk(['apply', '-f', '-'], manifestInput(workerPool(pool, 'kwok', { metadata: { labels: { chaos: suffix } }, spec: { provider: { kwok: { node: { cpu: '32', memory: '128Gi' } } }, minNodes: options.nodes, maxNodes: options.nodes, scaling: { predictive: false, scaleDownIdleSeconds: 86400 } } })));
+    if (options.realNode) usePoolOnRealNode(realPool, suffix);
     await waitUntil(`${options.nodes} nodes Ready`, () => readyNodes(pool).length >= options.nodes, 300_000);
     const simulated = { annotations: { 'drm.dtf.io/simulated-duration': options.workDuration } };
     const common = { resources: { cpu: '100m', memory: '64Mi' }, poolSelector: { matchLabels: { chaos: suffix } }, retry: { maxAttempts: 6, backoffSeconds: 1, maxBackoffSeconds: 10 } };
-    const pipelineItems = Array.from({ length: options.microBatches * 2 }, (_, i) => i);
+    const pipeline = pipelinePlan(options, rand);
+    const stageTime = options.realNode && options.stageSeconds > 0 ? { minSeconds: options.stageSeconds } : {};
+    // The real worker (Node in a container) needs more than a simulated pod's 64 MiB.
+    const pipelineCommon = options.realNode ? { ...common, resources: { cpu: '50m', memory: '160Mi' }, poolSelector: { matchLabels: { 'chaos-real': suffix } } } : common;
     kubectlOk(['apply', '-n', namespace, '-f', '-'], manifestInput({
       apiVersion: 'v1',
       kind: 'List',
       items: [
         dataParallelTask('big', { metadata: simulated, spec: { ...common, input: { items: Array.from({ length: options.subtasks }, (_, i) => i) }, partitions: options.subtasks } }),
         pipelineParallelTask('pipe', {
-          metadata: simulated,
-          spec: { ...common, input: { items: pipelineItems }, microBatches: options.microBatches, stages: Array.from({ length: options.stages }, (_, s) => ({ name: `s${s}`, params: { op: 'double' } })) },
+          metadata: options.realNode ? {} : simulated,
+          spec: { ...pipelineCommon, taskType: 'map', input: { items: pipeline.items }, microBatches: options.microBatches, stages: pipeline.ops.map((op, s) => ({ name: `s${s}-${op}`, params: { op, ...stageTime } })) },
         }),
       ],
     }));
-    log(`applied: big (${options.subtasks} subtasks) and pipe (${options.microBatches}×${options.stages}) on ${options.nodes} kwok nodes`);
+    log(`applied: big (${options.subtasks} subtasks) on ${options.nodes} kwok nodes and pipe (${options.microBatches}×${options.stages}: ${pipeline.ops.join(', ')}) on ${options.realNode ? 'the real node' : 'them too'}`);
 
     const plan: Fault['kind'][] = [...Array<Fault['kind']>(options.kills).fill('kill-leader'), 'restart-apiserver', 'restart-etcd', 'delete-nodes', 'throttle-api'];
     for (let i = plan.length - 1; i > 0; i--) {
@@ -140,12 +156,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const kind of plan) {
       await sleep(3000 + rand() * 9000);
       const at = elapsed();
+      const duringPipeline = taskPhase(namespace, 'pipe') !== 'Completed';
       const fault = await inject(kind);
-      faults.push({ kind, at, ...fault });
-      log(`  ${at.toFixed(0)} s: ${kind} — ${fault.detail}; recovered in ${fault.recoverySeconds.toFixed(1)} s`);
+      faults.push({ kind, at, duringPipeline, ...fault });
+      log(`  ${at.toFixed(0)} s: ${kind} — ${fault.detail}; recovered in ${fault.recoverySeconds.toFixed(1)} s${duringPipeline ? ' (pipeline running)' : ''}`);
     }
 
-    async function inject(kind: Fault['kind']): Promise<Omit<Fault, 'kind' | 'at'>> {
+    async function inject(kind: Fault['kind']): Promise<Pick<Fault, 'detail' | 'recoverySeconds'>> {
       const t0 = performance.now();
       const since = () => (performance.now() - t0) / 1000;
       switch (kind) {
@@ -168,8 +185,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           return { detail: `SIGKILL to ${component}, started again`, recoverySeconds: since() };
         }
         case 'delete-nodes': {
-          await waitUntil('subtasks running', () => nodesRunningSubtasks(namespace).length > 0, 300_000);
-          const busy = nodesRunningSubtasks(namespace);
+          // kwok nodes only: the real node's kubelet would register it again at once.
+          const kwokBusy = () => { const kwok = new Set(readyNodes(pool)); return nodesRunningSubtasks(namespace).filter((n) => kwok.has(n)); };
+          await waitUntil('subtasks running', () => kwokBusy().length > 0, 300_000);
+          const busy = kwokBusy();
           const victims = busy.slice(0, Math.max(1, Math.round(options.nodes / 10)));
           // Cordoned first, so that no pod is bound there between the count and the deletion.
           kubectlOk(['cordon', ...victims]);
@@ -201,7 +220,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       return phases.length === 2 && phases.every((p) => p === 'Completed');
     }, 1_800_000);
     log(`both tasks Completed after ${elapsed().toFixed(0)} s`);
-    const report = check(namespace, options, nodeLosses);
+    const report = check(namespace, options, nodeLosses, { big: [], pipe: options.realNode ? pipeline.expected : [] });
     const clean = await checkCleanup(namespace);
     report.checks.push({ name: 'deleting the tasks leaves no Pods, Subtasks or ConfigMaps of theirs', ok: clean, detail: clean ? 'none left' : 'some left after 10 minutes' });
     return { faults, seconds: elapsed(), ...report };
@@ -209,8 +228,33 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     throttle(false);
     await Promise.all(replicas.map((r) => r.process.stop()));
     kubectl(['delete', 'namespace', namespace, '--wait=false']);
-    kubectl(['delete', 'workerpool', pool, '--ignore-not-found', '--wait=false']);
+    kubectl(['delete', 'workerpool', pool, realPool, '--ignore-not-found', '--wait=false']);
   }
+}
+
+const PIPELINE_OPS = ['double', 'negate', 'square'] as const;
+
+/**
+ * The pipeline's input (whole numbers from the seed), its stages (map ops in turn) and the merged
+ * result the test expects, computed here from the input alone: the last stage's outputs in
+ * micro-batch order, and micro-batches are contiguous, so every item through every op, in order.
+ */
+function pipelinePlan(options: ChaosOptions, rand: () => number): { items: number[]; ops: string[]; expected: number[] } {
+  const items = Array.from({ length: options.microBatches * 2 }, () => Math.floor(rand() * 201) - 100);
+  const ops = Array.from({ length: options.stages }, (_, s) => PIPELINE_OPS[s % PIPELINE_OPS.length]!);
+  const apply = (x: number, op: string) => (op === 'double' ? 2 * x : op === 'negate' ? -x : x * x);
+  return { items, ops, expected: items.map((x) => ops.reduce(apply, x)) };
+}
+
+/** A static pool over the control plane's one real node (hack/node.sh), whose taint its subtasks then tolerate. */
+function usePoolOnRealNode(pool: string, suffix: string): void {
+  const nodes = kubectlOk(['get', 'nodes', '-l', 'drm.dtf.io/real-node=true', '-o', 'jsonpath={.items[*].metadata.name}']).split(/\s+/).filter(Boolean);
+  if (nodes.length !== 1) throw new Error(`the pipeline needs exactly one real node on this control plane, found ${nodes.length} (npm run chaos starts one: hack/scale-cluster.sh with DRM_SCALE_REAL_NODE=1)`);
+  kubectlOk(['label', 'node', nodes[0]!, `drm.dtf.io/static-pool=${pool}`, '--overwrite']);
+  kubectlOk(['apply', '-f', '-'], manifestInput(workerPool(pool, 'static', {
+    metadata: { labels: { 'chaos-real': suffix } },
+    spec: { taints: [{ key: 'drm.dtf.io/real-node', value: 'true', effect: 'NoSchedule' }], minNodes: 0, maxNodes: 1 },
+  })));
 }
 
 function readyNodes(pool: string): string[] {
@@ -257,6 +301,10 @@ function subtasksMovedOff(namespace: string, names: string[], lostNodes: string[
 
 function taskPhases(namespace: string): string[] {
   return listJson<{ status?: { phase?: string } }>(['ot', '-n', namespace]).map((t) => t.status?.phase ?? '');
+}
+
+function taskPhase(namespace: string, name: string): string {
+  return kubectl(['get', 'ot', name, '-n', namespace, '-o', 'jsonpath={.status.phase}']).stdout.trim();
 }
 
 function completedCount(namespace: string): number {
@@ -333,13 +381,13 @@ function throttle(on: boolean): void {
   }));
 }
 
-function check(namespace: string, options: ChaosOptions, nodeLosses: string[]): Omit<ChaosReport, 'faults' | 'seconds'> {
+function check(namespace: string, options: ChaosOptions, nodeLosses: string[], expected: Record<string, unknown>): Omit<ChaosReport, 'faults' | 'seconds'> {
   const checks: ChaosReport['checks'] = [];
   const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
   const tasks = listJson<{ metadata: { name: string }; status?: { phase?: string; result?: unknown; subtasks?: Record<string, number> } }>(['ot', '-n', namespace]);
-  // Simulated pods answer an empty list each (hack/kwok/stages.yaml): concat of the partitions, and
-  // the pipeline's last-stage outputs in micro-batch order, are therefore empty lists too.
-  const expected: Record<string, unknown> = { big: [], pipe: [] };
+  // Simulated pods answer an empty list each (hack/kwok/stages.yaml): concat of the partitions (and
+  // of a pipeline's last-stage outputs, on kwok) is an empty list too; on the real node the
+  // pipeline's result is the one pipelinePlan computed from the input.
   for (const task of tasks) {
     add(`${task.metadata.name}: Completed with the expected merged result`, task.status?.phase === 'Completed' && JSON.stringify(task.status.result) === JSON.stringify(expected[task.metadata.name]), `phase ${task.status?.phase}, result ${JSON.stringify(task.status?.result)?.slice(0, 200)}`);
   }

@@ -17,6 +17,10 @@ CONTROLLER_MANAGER_PORT="${DRM_CONTROLLER_MANAGER_PORT:-46257}"
 SCHEDULER_PORT="${DRM_SCHEDULER_PORT:-46259}"
 KWOK_PORT="${DRM_KWOK_PORT:-46710}"
 APISERVER_URL="https://127.0.0.1:${APISERVER_PORT}"
+# Services' addresses, and the `kubernetes` Service's (the range's first), which the real nodes'
+# host holds (hack/node.sh): a second control plane with real nodes needs ranges of its own.
+SERVICE_CIDR="${DRM_SERVICE_CIDR:-10.96.0.0/16}"
+SERVICE_IP="${DRM_SERVICE_IP:-10.96.0.1}"
 # Start order; `down` stops in reverse.
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 
@@ -39,7 +43,7 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # A CA, the API server's serving certificate, a client certificate per component and the
 # service-account signing key. Made once per clone; all private, all on loopback.
 make_pki() {
-  if [[ -f "$PKI/done" ]]; then make_apiserver_kubelet_client_cert; return 0; fi
+  if [[ -f "$PKI/done" ]]; then make_apiserver_kubelet_client_cert; make_apiserver_cert_for_service_ip; return 0; fi
   log "creating certificates in $PKI"
   mkdir -p "$PKI"
   chmod 700 "$PKI"
@@ -50,7 +54,7 @@ make_pki() {
     openssl genrsa -out sa.key 2048 2>/dev/null
     openssl rsa -in sa.key -pubout -out sa.pub 2>/dev/null
     cat >apiserver.ext <<EXT
-subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+subjectAltName=IP:127.0.0.1,IP:${SERVICE_IP},DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
 extendedKeyUsage=serverAuth
 EXT
     issue() { # name subject extfile
@@ -68,6 +72,20 @@ EXT
   )
   make_apiserver_kubelet_client_cert
   touch "$PKI/done"
+}
+
+# A state directory made with another service range: its serving certificate is issued again for
+# this one's `kubernetes` Service address.
+make_apiserver_cert_for_service_ip() {
+  openssl x509 -in "$PKI/apiserver.crt" -noout -ext subjectAltName 2>/dev/null | grep -q "IP Address:${SERVICE_IP}\(,\|\$\)" && return 0
+  log "issuing the API server's certificate again, for the service address $SERVICE_IP"
+  (
+    cd "$PKI"
+    sed -i "s/^subjectAltName=IP:127.0.0.1,IP:[^,]*,/subjectAltName=IP:127.0.0.1,IP:${SERVICE_IP},/" apiserver.ext
+    openssl req -newkey rsa:2048 -nodes -keyout apiserver.key -out apiserver.csr -subj "/CN=kube-apiserver" 2>/dev/null
+    openssl x509 -req -in apiserver.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -out apiserver.crt -extfile apiserver.ext 2>/dev/null
+    rm -f apiserver.csr
+  )
 }
 
 # The API server's identity towards kubelets (logs, exec, port-forward), which authorize it
@@ -175,7 +193,7 @@ up() {
     --client-ca-file "$PKI/ca.crt" \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
-    --service-cluster-ip-range 10.96.0.0/16 --authorization-mode Node,RBAC \
+    --service-cluster-ip-range "$SERVICE_CIDR" --authorization-mode Node,RBAC \
     --endpoint-reconciler-type none --allow-privileged=true --profiling=false \
     --kubelet-preferred-address-types InternalIP --kubelet-certificate-authority "$PKI/ca.crt" \
     --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" --kubelet-client-key "$PKI/apiserver-kubelet-client.key"

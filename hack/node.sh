@@ -17,6 +17,12 @@
 # port-less bridge interface and forwards it to the API server on loopback. Pod networks are bridges on
 # this machine, without masquerading: no traffic leaves it.
 #
+# Another control plane on the same machine (the chaos suite's, hack/scale-cluster.sh) has real
+# nodes of its own by naming others in the environment; the defaults are the main cluster's:
+#   DRM_REAL_NODE_SPECS   one node a line: name hardware kubelet-port healthz-port subnet [bridge]
+#   DRM_SERVICE_IP        the `kubernetes` Service's ClusterIP (hack/cluster.sh's DRM_SERVICE_CIDR)
+#   DRM_SERVICE_BRIDGE    the interface that holds it
+#
 #   hack/node.sh up | down | status
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -24,13 +30,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 CLUSTER_DIR="$LOCAL_DIR/cluster"
 PKI="$CLUSTER_DIR/pki"
 APISERVER_PORT="${DRM_APISERVER_PORT:-46443}"
-SERVICE_IP=10.96.0.1
+SERVICE_IP="${DRM_SERVICE_IP:-10.96.0.1}"
+SERVICE_BRIDGE="${DRM_SERVICE_BRIDGE:-drm-svc}"
 CNI_BIN_DIR=/usr/lib/cni
-# name hardware kubelet-port healthz-port subnet
-NODES=(
-  "real-cpu-0 cpu 10250 10248 10.85.0.0/24"
-  "real-gpu-0 gpu 10260 10258 10.85.1.0/24"
-)
+# name hardware kubelet-port healthz-port subnet [bridge, by default drm + the name's last part + the hardware's initial]
+mapfile -t NODES < <(printf '%s\n' "${DRM_REAL_NODE_SPECS:-"real-cpu-0 cpu 10250 10248 10.85.0.0/24
+real-gpu-0 gpu 10260 10258 10.85.1.0/24"}" | sed '/^[[:space:]]*$/d')
 REAL_NODE_TAINT="drm.dtf.io/real-node=true:NoSchedule"
 
 kubectl_local() { "$CONTROL_PLANE_BIN/kubectl" --kubeconfig "$LOCAL_KUBECONFIG" "$@"; }
@@ -55,8 +60,10 @@ node_certs() { # name dir
   )
 }
 
-write_node_config() { # name hardware kubelet-port healthz-port subnet dir
-  local name="$1" port="$3" healthz="$4" subnet="$5" dir="$6" bridge="drm${1##*-}${2:0:1}"
+write_node_config() { # dir name hardware kubelet-port healthz-port subnet [bridge]
+  local dir="$1"
+  shift
+  local name="$1" port="$3" healthz="$4" subnet="$5" bridge="${6:-drm${1##*-}${2:0:1}}"
   mkdir -p "$dir/cni/net.d" "$dir/cni/ipam" "$dir/containerd-state" "$dir/kubelet" "$dir/pod-logs" "$NODE_CONTAINERD_ROOT/$name"
   # containerd's CRI with runc and cgroupfs (cgroups here are hybrid v1; crun refuses them);
   # restrict_oom_score_adj because no negative oom_score_adj can be set without CAP_SYS_RESOURCE.
@@ -185,19 +192,19 @@ gpu_capacity_present() {
 
 # The `kubernetes` Service's ClusterIP, held by the host and forwarded to the API server.
 start_service_forwarder() {
-  if ! ip -o addr show dev drm-svc 2>/dev/null | grep -q "$SERVICE_IP/"; then
+  if ! ip -o addr show dev "$SERVICE_BRIDGE" 2>/dev/null | grep -q "$SERVICE_IP/"; then
     # A bridge with no ports: the kernel here has no dummy interfaces.
-    ip link show drm-svc >/dev/null 2>&1 || ip link add drm-svc type bridge
-    ip addr add "$SERVICE_IP/32" dev drm-svc 2>/dev/null || true
-    ip link set drm-svc up
+    ip link show "$SERVICE_BRIDGE" >/dev/null 2>&1 || ip link add "$SERVICE_BRIDGE" type bridge
+    ip addr add "$SERVICE_IP/32" dev "$SERVICE_BRIDGE" 2>/dev/null || true
+    ip link set "$SERVICE_BRIDGE" up
   fi
   start_background "$NODE_DIR/service-forwarder.pid" "$NODE_DIR/service-forwarder.log" \
     socat "TCP-LISTEN:443,bind=$SERVICE_IP,reuseaddr,fork" "TCP:127.0.0.1:$APISERVER_PORT"
 }
 
-start_node() { # name hardware kubelet-port healthz-port subnet
+start_node() { # name hardware kubelet-port healthz-port subnet [bridge]
   local name="$1" hardware="$2" dir="$NODE_DIR/$1"
-  write_node_config "$@" "$dir"
+  write_node_config "$dir" "$@"
   node_certs "$name" "$dir/pki"
   make_cgroup_root "$name"
   if ! pid_alive "$dir/containerd.pid"; then log "starting containerd for $name"; fi
