@@ -28,5 +28,5 @@ row('our scheduler', cluster.ours);
 row('kube-scheduler (baseline)', cluster.kubeScheduler);
 log(`  ratio ours/kube-scheduler: ${fixed(cluster.ours.podsPerSecond / cluster.kubeScheduler.podsPerSecond, 2)}×`);
 
-log(predictorBenchTitle);
+log(predictorBenchTitle());
 for (const line of predictorBenchLines(await benchPredictor())) log(line);
