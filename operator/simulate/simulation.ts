@@ -6,8 +6,10 @@
 //   out, for one pool: among the pools serving its hardware (cpu rows: cpu and memory pools) whose
 //   node holds its request, the one choosePool would grow; a row no pool holds is left out and
 //   counted (SimulationResult.skipped).
-// - A FIFO placer puts the head of each queue on the fullest ready node with room for it (bin
-//   packing, so nodes empty out and can go), then the next, and stops at the first that fits
+// - A FIFO placer puts the head of each queue on the ready node with room for it that the
+//   operator's scheduler scores best (its packing term, core/placement utilizationWith: with the
+//   pool's placementPolicy binpack, the default, the node fullest after placing, averaged over the
+//   resources asked for; spread, the emptiest), then the next, and stops at the first that fits
 //   nowhere: strict arrival order, as a queue of pods would be bound.
 // - A subtask holds its cpu, memory and GPUs for seconds_per_subtask, then frees them.
 // - Every intervalSeconds each pool's autoscaler runs decideScaling. A scale_up launches nodes
@@ -22,7 +24,9 @@
 //   resources requested by arrivals over the last horizonSeconds + scaleDownIdleSeconds. Nothing
 //   about future arrivals. Each running subtask names its node. PoolState.launchSeconds is
 //   provisionSeconds.
+import { utilizationWith } from '../core/placement/fitness.js';
 import { parseQuantity } from '../core/placement/quantity.js';
+import type { ResourceVector } from '../core/placement/resources.js';
 import {
   choosePool,
   decideScaling,
@@ -51,6 +55,8 @@ const EPSILON = 1e-9;
 export interface SimulatedPool {
   /** Trace rows of this hardware go to this pool. */
   serves: 'cpu' | 'gpu';
+  /** How the scheduler fills the pool's nodes (spec.placementPolicy; the operator's default binpack). */
+  placementPolicy: 'binpack' | 'spread';
   state: Omit<PoolState, 'nodes' | 'pendingLaunches' | 'lastScaleAt'>;
   intervalSeconds: number;
 }
@@ -72,9 +78,29 @@ export interface SimulationOptions {
   onDecision?: (step: { state: PoolState; pending: PendingWork | undefined; predicted: PredictedWork; decision: ScalingDecision }) => void;
 }
 
+/**
+ * Where a pool's node-hours went: launching (launch to ready), idle (ready, none of our subtasks),
+ * busy (ready, running some), and of busy the part the subtasks' requests use (each node's highest
+ * share of cpu, memory or GPU requested, over time). busy − used is what partly used nodes leave.
+ */
+export interface NodeHoursBreakdown {
+  launching: number;
+  idle: number;
+  busy: number;
+  used: number;
+}
+
 export interface PoolSummary {
   name: string;
   nodeHours: number;
+  breakdown: NodeHoursBreakdown;
+  /**
+   * Node-hours a policy knowing every arrival could not go below: at each instant the nodes that
+   * hold every arrived subtask's requests started at once, packed as if divisible (the most of
+   * cpu, memory or GPU requested ÷ a node's, rounded up), plus one launch for each node of the
+   * highest such count.
+   */
+  lowerBoundNodeHours: number;
   cost: number;
   peakNodes: number;
   scaleUps: number;
@@ -86,6 +112,10 @@ export interface SimulationResult {
   policy: Policy;
   /** Node-hours billed, all pools: each node from launch to removal. */
   nodeHours: number;
+  /** Where they went, all pools (PoolSummary.breakdown). */
+  breakdown: NodeHoursBreakdown;
+  /** All pools' lowerBoundNodeHours. */
+  lowerBoundNodeHours: number;
   /** nodeHours priced by each pool's costPerNodeHour. */
   cost: number;
   /** Last subtask completion − first arrival, seconds. */
@@ -143,6 +173,7 @@ export function simulatedPool(name: string, spec: WorkerPoolSpecInput, serves: '
   const { intervalSeconds, ...scaling } = parsed.scaling;
   return {
     serves,
+    placementPolicy: parsed.placementPolicy ?? 'binpack',
     intervalSeconds,
     state: {
       name,
@@ -279,10 +310,19 @@ interface PoolRuntime {
   scaleDowns: number;
   directionChanges: number;
   launched: number;
+  /** NodeHoursBreakdown, in node-seconds so far. */
+  spent: NodeHoursBreakdown;
+  /** The requests of the arrived subtasks as if each started on arrival: for lowerBoundNodeHours. */
+  demand: Array<{ at: number; amounts: Amounts }>;
 }
 
 function fits(request: Amounts, node: SimNode, shape: Amounts): boolean {
   return request.cpu <= shape.cpu - node.requested.cpu + EPSILON && request.memoryBytes <= shape.memoryBytes - node.requested.memoryBytes + EPSILON && request.gpu <= shape.gpu - node.requested.gpu + EPSILON;
+}
+
+/** Amounts as the placement core's vector (one pod slot each, no ephemeral storage). */
+function vectorOf(of: Amounts): ResourceVector {
+  return { cpuMillis: of.cpu * 1000, memoryBytes: of.memoryBytes, gpus: of.gpu, ephemeralBytes: 0, pods: 1 };
 }
 
 function fullness(node: SimNode, shape: Amounts): number {
@@ -311,6 +351,8 @@ export function simulate(allTasks: readonly TraceTask[], policy: Policy, options
     scaleDowns: 0,
     directionChanges: 0,
     launched: 0,
+    spent: { launching: 0, idle: 0, busy: 0, used: 0 },
+    demand: [],
   }));
   // Each row may go to the pools serving its hardware whose node holds its request; a row no
   // such pool holds can never run: it is left out and counted (SimulationResult.skipped).
@@ -356,17 +398,23 @@ export function simulate(allTasks: readonly TraceTask[], policy: Policy, options
 
   const place = (pool: PoolRuntime, now: number) => {
     const shape = pool.config.state.nodeShape;
+    const allocatable = vectorOf(shape);
+    const binpack = pool.config.placementPolicy === 'binpack';
     while (pool.queueHead < pool.queue.length) {
       const id = pool.queue[pool.queueHead]!;
       const subtask = subtasks[id]!;
+      const request = vectorOf(subtask.request);
       let best: SimNode | undefined;
-      let bestFullness = -1;
+      let bestScore = Number.NEGATIVE_INFINITY;
       for (const node of pool.nodes) {
         if (node.readyAt === undefined || !fits(subtask.request, node, shape)) continue;
-        const full = fullness(node, shape);
-        if (full > bestFullness + EPSILON) {
+        // The scheduler's packing term (core/placement/fitness); the pool's other terms are the
+        // same on every node of it.
+        const after = utilizationWith(request, allocatable, { ...vectorOf(node.requested), pods: node.running.size });
+        const score = binpack ? after : 1 - after;
+        if (score > bestScore + EPSILON) {
           best = node;
-          bestFullness = full;
+          bestScore = score;
         }
       }
       if (!best) break;
@@ -398,6 +446,7 @@ export function simulate(allTasks: readonly TraceTask[], policy: Policy, options
     ),
     pendingLaunches: pool.pendingLaunches,
     ...(pool.lastScaleAt !== undefined ? { lastScaleAt: pool.lastScaleAt } : {}),
+    ...(pool.lastDirection === 'scale_up' || pool.lastDirection === 'scale_down' ? { lastScaleAction: pool.lastDirection } : {}),
     launchSeconds: provisionSeconds,
   });
 
@@ -499,9 +548,30 @@ export function simulate(allTasks: readonly TraceTask[], policy: Policy, options
     completed === totalSubtasks &&
     pools.every((pool) => pool.pendingLaunches === 0 && pool.nodes.length <= pool.config.state.minNodes);
 
+  // Node-seconds spent since `clock`, by what the nodes were doing (PoolSummary.breakdown).
+  let clock = 0;
+  const account = (until: number) => {
+    const span = until - clock;
+    clock = until;
+    if (span <= 0) return;
+    for (const pool of pools) {
+      const shape = pool.config.state.nodeShape;
+      pool.spent.launching += pool.pendingLaunches * span;
+      for (const node of pool.nodes) {
+        if (node.running.size === 0) {
+          pool.spent.idle += span;
+        } else {
+          pool.spent.busy += span;
+          pool.spent.used += Math.min(1, fullness(node, shape)) * span;
+        }
+      }
+    }
+  };
+
   let now = 0;
   while (events.size > 0) {
     now = events.peek()!.time;
+    account(now);
     if (now > deadline) throw new Error(`the work was not done ${deadline - lastArrival} s after the last arrival (${completed} of ${totalSubtasks} subtasks completed)`);
     const ticks: number[] = [];
     while (events.size > 0 && events.peek()!.time === now) {
@@ -536,6 +606,7 @@ export function simulate(allTasks: readonly TraceTask[], policy: Policy, options
           const pool = pools[routeOf(candidates[event.subject]!, task, now)]!;
           arrivedTasks += 1;
           pool.arrivals.push({ at: now, amounts: amountsTimes(requestOf(task), task.subtasks) });
+          pool.demand.push({ at: now, amounts: amountsTimes(requestOf(task), task.subtasks) }, { at: now + task.secondsPerSubtask, amounts: amountsTimes(requestOf(task), -task.subtasks) });
           for (let count = 0; count < task.subtasks; count += 1) {
             pool.queue.push(subtasks.length);
             subtasks.push({ arrival: now, seconds: task.secondsPerSubtask, predictedSeconds: task.secondsPerSubtask * predictionError(), request: requestOf(task) });
@@ -569,6 +640,8 @@ export function simulate(allTasks: readonly TraceTask[], policy: Policy, options
       name: pool.config.state.name,
       nodeHours: pool.nodeSeconds / 3600,
       cost: (pool.nodeSeconds / 3600) * pool.config.state.costPerNodeHour,
+      breakdown: hoursOf(pool.spent),
+      lowerBoundNodeHours: lowerBoundNodeSeconds(pool.demand, pool.config.state.nodeShape, provisionSeconds) / 3600,
       peakNodes: pool.peakNodes,
       scaleUps: pool.scaleUps,
       scaleDowns: pool.scaleDowns,
@@ -578,6 +651,8 @@ export function simulate(allTasks: readonly TraceTask[], policy: Policy, options
   return {
     policy,
     nodeHours: poolSummaries.reduce((total, pool) => total + pool.nodeHours, 0),
+    breakdown: hoursOf(poolSummaries.map((pool) => pool.breakdown).reduce(addBreakdowns, { launching: 0, idle: 0, busy: 0, used: 0 }), 1),
+    lowerBoundNodeHours: poolSummaries.reduce((total, pool) => total + pool.lowerBoundNodeHours, 0),
     cost: poolSummaries.reduce((total, pool) => total + pool.cost, 0),
     makespanSeconds: completed > 0 ? lastCompletion - firstArrival : 0,
     meanWaitSeconds: completed > 0 ? waitSum / totalSubtasks : 0,
@@ -587,6 +662,44 @@ export function simulate(allTasks: readonly TraceTask[], policy: Policy, options
     pools: poolSummaries,
     ...(skipped ? { skipped } : {}),
   };
+}
+
+function addBreakdowns(a: NodeHoursBreakdown, b: NodeHoursBreakdown): NodeHoursBreakdown {
+  return { launching: a.launching + b.launching, idle: a.idle + b.idle, busy: a.busy + b.busy, used: a.used + b.used };
+}
+
+/** Node-seconds (or already hours, with `per` 1) as node-hours. */
+function hoursOf(spent: NodeHoursBreakdown, per = 3600): NodeHoursBreakdown {
+  return { launching: spent.launching / per, idle: spent.idle / per, busy: spent.busy / per, used: spent.used / per };
+}
+
+/**
+ * PoolSummary.lowerBoundNodeHours, in node-seconds: over time, the nodes that the requests of the
+ * subtasks started on arrival fill if divisible (most of cpu, memory, GPU ÷ a node's, rounded
+ * up), plus a launch for each node of the highest count.
+ */
+export function lowerBoundNodeSeconds(demand: ReadonlyArray<{ at: number; amounts: Amounts }>, shape: Amounts, provisionSeconds: number): number {
+  const changes = [...demand].sort((a, b) => a.at - b.at);
+  const held = { cpu: 0, memoryBytes: 0, gpu: 0 };
+  const nodes = () => {
+    let most = 0;
+    for (const resource of ['cpu', 'memoryBytes', 'gpu'] as const) if (shape[resource] > 0) most = Math.max(most, held[resource] / shape[resource]);
+    return Math.ceil(most - 1e-6);
+  };
+  let seconds = 0;
+  let peak = 0;
+  for (let index = 0; index < changes.length; index += 1) {
+    const change = changes[index]!;
+    held.cpu += change.amounts.cpu;
+    held.memoryBytes += change.amounts.memoryBytes;
+    held.gpu += change.amounts.gpu;
+    const next = changes[index + 1];
+    if (next === undefined || next.at === change.at) continue;
+    const count = nodes();
+    peak = Math.max(peak, count);
+    seconds += count * (next.at - change.at);
+  }
+  return seconds + peak * provisionSeconds;
 }
 
 /** Both policies over the same trace and pools, predictive first. */

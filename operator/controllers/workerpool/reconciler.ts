@@ -80,6 +80,8 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
   const lastBusy = new Map<string, number>();
   /** pool → when its last scaling action was carried out (seconds). */
   const lastScaleAt = new Map<string, number>();
+  /** pool → which way that action went (the policy holds back reversals only). */
+  const lastScaleAction = new Map<string, 'scale_up' | 'scale_down'>();
   /** pool → the stuck-instances line last reported as an event. */
   const stuckReported = new Map<string, string>();
 
@@ -133,6 +135,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     const pendingLaunches = (instances ?? []).filter((i) => i.state !== 'terminated' && i.state !== 'stopping' && !(i.nodeName && nodeNames.has(i.nodeName))).length;
     const scaling = pool.spec.scaling;
     const last = lastScaleAt.get(pool.metadata.name!) ?? lastActionTime(pool);
+    const lastAction = lastScaleAction.get(pool.metadata.name!) ?? lastRecordedAction(pool)?.action;
     const launchSeconds = observedLaunchSeconds(instances, nodes);
     return {
       name: pool.metadata.name!,
@@ -156,12 +159,17 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
       nodes: states,
       pendingLaunches,
       ...(last !== undefined ? { lastScaleAt: last } : {}),
+      ...(lastAction === 'scale_up' || lastAction === 'scale_down' ? { lastScaleAction: lastAction } : {}),
       ...(launchSeconds !== undefined ? { launchSeconds } : {}),
     };
   }
 
+  function lastRecordedAction(pool: WorkerPool) {
+    return [...(pool.status?.decisions ?? [])].reverse().find((d) => d.action !== 'maintain' && d.time);
+  }
+
   function lastActionTime(pool: WorkerPool): number | undefined {
-    const last = [...(pool.status?.decisions ?? [])].reverse().find((d) => d.action !== 'maintain' && d.time);
+    const last = lastRecordedAction(pool);
     return last?.time ? Date.parse(last.time) / 1000 : undefined;
   }
 
@@ -400,6 +408,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
       const token = `${pool.metadata.uid}:${current}:${Math.floor(decision.time)}`;
       const result = await provider.launch(context, count, token);
       lastScaleAt.set(pool.metadata.name!, decision.time);
+      lastScaleAction.set(pool.metadata.name!, 'scale_up');
       const known = new Set([...instances.flatMap((i) => [i.id, i.nodeName ?? i.id]), ...state.nodes.map((n) => n.name)]);
       const fresh = result.instances.filter((i) => !known.has(i.id) && !known.has(i.nodeName ?? i.id));
       const names = fresh.map((i) => i.nodeName ?? i.id);
@@ -410,6 +419,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     for (const name of removable) await setDraining(name, true);
     if (removable.length > 0) {
       lastScaleAt.set(pool.metadata.name!, decision.time);
+      lastScaleAction.set(pool.metadata.name!, 'scale_down');
       emit(pool, 'Normal', 'ScaleDown', `${decision.reason}; cordoned ${removable.join(', ')} for removal`);
     }
     return { names: removable, done: removable.length, ...(removable.length === 0 ? { note: 'no chosen node is idle any more' } : {}) };

@@ -17,9 +17,11 @@
 //   by the time a new node would be ready (launchSeconds), at once, even in cooldown, counting
 //   where running work frees room node by node (queuedStarts); the pool grows ahead when what
 //   arrives at the recent rate within a launch would find no room; and it shrinks, by idle nodes
-//   at once, only while utilization is below scaleDownThreshold, keeping what runs plus what
-//   arrives within a launch: a busy pool keeps its idle nodes, since removing one is what the
-//   next arrival of heavy-tailed work reverses. With the totals only, the work known now (running
+//   at once, keeping what runs plus what arrives within a launch. Hysteresis guards reversals
+//   only: the first removal after a scale-up waits for the cooldown and for utilization below
+//   scaleDownThreshold (a busy pool keeps its idle nodes, since removing one is what the next
+//   arrival of heavy-tailed work reverses), growing ahead after a scale-down waits for the
+//   cooldown; removals that continue a scale-down wait for neither. With the totals only, the work known now (running
 //   and pending) could use at most `requested + pending` at once; the predictor says how many
 //   resource-seconds it amounts to over the horizon, and the pool is sized for targetUtilization
 //   over the time the capacity is billed: the horizon plus the scaleDownIdleSeconds a node must
@@ -542,11 +544,13 @@ function arrivalsWithinLaunch(pool: PoolState, predicted: PredictedWork | undefi
  * - otherwise, after the cooldown, the pool grows when what is requested plus what arrives at the
  *   recent rate within launchSeconds exceeds the nodes there and coming (arrivals then find room
  *   instead of waiting for a launch), or when the predicted work would pass scaleUpThreshold;
- * - it shrinks only while utilization is below scaleDownThreshold, by idle nodes without pods of
- *   ours (at once, as the threshold policy does), keeping what is requested plus the arrivals
- *   within launchSeconds. Between scaleDownThreshold and scaleUpThreshold it keeps its nodes:
- *   removing an idle node of a busy pool is what the next arrival reverses (see
- *   docs/autoscaling.md, "Flapping on heavy-tailed work").
+ * - it shrinks by idle nodes without pods of ours (at once, as the threshold policy does), keeping
+ *   what is requested plus the arrivals within launchSeconds. The first removal after a scale-up
+ *   (a reversal) waits for the cooldown and for utilization below scaleDownThreshold: between
+ *   scaleDownThreshold and scaleUpThreshold a pool just grown keeps its nodes, since removing an
+ *   idle node of a busy pool is what the next arrival reverses (see docs/autoscaling.md,
+ *   "Flapping on heavy-tailed work"). After a scale-down, idle nodes go as they empty, whatever
+ *   the utilization and the cooldown: that continues the same shrink.
  */
 function detailedDecision(context: Context, pending: PendingWork | undefined, predicted: PredictedWork, words: { sizing: string; predicted: string; note: string | undefined; need: Amounts }): ScalingDecision {
   const { pool, now } = context;
@@ -567,39 +571,46 @@ function detailedDecision(context: Context, pending: PendingWork | undefined, pr
     }
     return decision(context, 'maintain', withNote(`${why}; the nodes there and coming (${describeAmounts(capacity)}) start every queued subtask within ${lead} s, as soon as a new node could`, note));
   }
+  // The cooldown and the busy rule guard reversals only: growing ahead after a scale-down, and
+  // the first removal after a scale-up. Removing more idle nodes after a scale-down continues
+  // the same shrink (no reversal), so it waits for neither.
+  const shrinking = pool.lastScaleAction === 'scale_down';
   const waiting = cooldownLeft(pool, now);
-  if (waiting > 0) return decision(context, 'maintain', withNote(`cooldown: ${round(waiting, 0)} s left of ${pool.scaling.cooldownSeconds} s after the last action`, note));
+  const cooldownWords = `cooldown: ${round(waiting, 0)} s left of ${pool.scaling.cooldownSeconds} s after the last action`;
+  if (waiting > 0 && !shrinking) return decision(context, 'maintain', withNote(cooldownWords, note));
   const requested = requestedOnStaying(pool);
   const arriving = arrivalsWithinLaunch(pool, predicted);
   const keep = amounts((resource) => requested[resource] + arriving[resource]);
   const ahead = nodesToReach(pool, keep, capacity);
-  if (ahead > 0 && RESOURCES.some((resource) => arriving[resource] > EPSILON)) {
+  if (ahead > 0 && waiting <= 0 && RESOURCES.some((resource) => arriving[resource] > EPSILON)) {
     return grow(context, ahead, `what runs plus what arrives at the recent rate within ${lead} s (${describeAmounts(keep)}) exceeds the nodes there and coming (${describeAmounts(capacity)})`, sizing, note);
   }
   const projected = Math.max(...RESOURCES.map((resource) => (capacity[resource] > 0 ? need[resource] / capacity[resource] : need[resource] > EPSILON ? Number.POSITIVE_INFINITY : 0)));
   const forecast = nodesToReach(pool, need, capacity);
-  if (forecast > 0 && projected > pool.scaling.scaleUpThreshold) {
+  if (forecast > 0 && waiting <= 0 && projected > pool.scaling.scaleUpThreshold) {
     return grow(context, forecast, `the predicted work would use ${round(Math.min(projected, 99), 2)} of the pool${words.predicted}`, sizing, note);
   }
   const utilization = poolUtilization(pool);
   const utilizationWords = utilization ? `utilization ${round(utilization.max, 2)}` : 'no ready nodes';
-  if (utilization !== undefined && utilization.max >= pool.scaling.scaleDownThreshold) {
+  if (!shrinking && utilization !== undefined && utilization.max >= pool.scaling.scaleDownThreshold) {
     return decision(context, 'maintain', withNote(`${utilizationWords} ≥ ${pool.scaling.scaleDownThreshold}: the pool is busy and keeps its nodes for the next arrivals`, note));
   }
   const chosen = pickRemovals(pool, removable(pool, undefined, true), keep, Number.POSITIVE_INFINITY);
+  const whyShrink = shrinking ? 'continuing the last scale-down' : `${utilizationWords} < ${pool.scaling.scaleDownThreshold}`;
   if (chosen.length > 0) {
     return decision(
       context,
       'scale_down',
       withNote(
-        `${utilizationWords} < ${pool.scaling.scaleDownThreshold}: removing ${plural(chosen.length, 'idle node')} without pods of ours (${chosen.map((node) => node.name).join(', ')}), keeping what runs plus what arrives at the recent rate within ${lead} s (${describeAmounts(keep)})`,
+        `${whyShrink}: removing ${plural(chosen.length, 'idle node')} without pods of ours (${chosen.map((node) => node.name).join(', ')}), keeping what runs plus what arrives at the recent rate within ${lead} s (${describeAmounts(keep)})`,
         note,
       ),
       chosen.length,
       chosen.map((node) => node.name),
     );
   }
-  return decision(context, 'maintain', withNote(`${utilizationWords} < ${pool.scaling.scaleDownThreshold}, but no idle node can go (pods of ours, minNodes ${pool.minNodes}, or kept for what runs and arrives: ${describeAmounts(keep)})`, note));
+  if (chosen.length === 0 && waiting > 0) return decision(context, 'maintain', withNote(cooldownWords, note));
+  return decision(context, 'maintain', withNote(`${whyShrink}, but no idle node can go (pods of ours, minNodes ${pool.minNodes}, or kept for what runs and arrives: ${describeAmounts(keep)})`, note));
 }
 
 function predictiveDecision(pool: PoolState, pending: PendingWork | undefined, predicted: PredictedWork | undefined, now: number): ScalingDecision {

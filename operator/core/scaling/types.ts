@@ -46,6 +46,8 @@ export interface PoolState {
   pendingLaunches: number;
   /** When the last scale_up or scale_down was carried out (seconds on the decision clock). */
   lastScaleAt?: number;
+  /** Which way that last action went. */
+  lastScaleAction?: 'scale_up' | 'scale_down';
   /** Seconds a launched node takes to be ready, as observed. Omitted: 0 (joining nodes count as there). */
   launchSeconds?: number;
 }

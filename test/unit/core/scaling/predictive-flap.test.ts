@@ -129,17 +129,20 @@ describe('pending work, with each subtask\'s predicted time', () => {
   });
 });
 
+/** No queued work: the running subtasks, and cores (and GiB) arriving per second. */
+const detail = (arrivingCoresPerSecond: number, running: NonNullable<PredictedWork['running']> = []): PredictedWork => ({
+  cpuSeconds: 0,
+  memoryByteSeconds: 0,
+  gpuSeconds: 0,
+  running,
+  queued: [],
+  arrivingPerSecond: amounts(arrivingCoresPerSecond, arrivingCoresPerSecond),
+});
+/** A subtask of `cores` cores and GiB on `name`, with two hours left. */
+const runningOn = (name: string, cores: number) => ({ request: amounts(cores, cores), remainingSeconds: 7200, node: name });
+
 describe('no pending work, with each subtask\'s predicted time and the arrival rate', () => {
-  const detail = (arrivingCoresPerSecond: number, running: NonNullable<PredictedWork['running']> = []): PredictedWork => ({
-    cpuSeconds: 0,
-    memoryByteSeconds: 0,
-    gpuSeconds: 0,
-    running,
-    queued: [],
-    arrivingPerSecond: amounts(arrivingCoresPerSecond, arrivingCoresPerSecond),
-  });
   const busy = (name: string, cores: number) => busyNode(name, cores, 1);
-  const runningOn = (name: string, cores: number) => ({ request: amounts(cores, cores), remainingSeconds: 7200, node: name });
 
   test('grows ahead when what arrives within a launch would not find room', () => {
     // 14 of 16 cores requested; 4 cores a minute arrive: within the 60 s launch they need 2 more than is free.
@@ -173,5 +176,41 @@ describe('no pending work, with each subtask\'s predicted time and the arrival r
     expect(arriving.reason).toMatch(/keeping what runs plus what arrives at the recent rate within 60 s \(cpu 10/);
     // Not within the cooldown.
     expect(decideScaling({ ...pool, lastScaleAt: NOW - 100 }, undefined, detail(0, [runningOn('cpu-1', 2)]), NOW).action).toBe('maintain');
+  });
+});
+
+describe('hysteresis against reversals only', () => {
+  // Two long subtasks hold 12 of 24 cores (utilization 0.5), the third node is idle; the last
+  // action was 100 s ago, within the 300 s cooldown.
+  const nodes = [busyNode('cpu-1', 6, 1), busyNode('cpu-2', 6, 1), idleNode('cpu-3', 30)];
+  const running = [runningOn('cpu-1', 6), runningOn('cpu-2', 6)];
+
+  test('after a scale-down, a node that goes idle goes too, within the cooldown and in a busy pool: the same shrink, no reversal', () => {
+    const pool = cpuPool({ nodes, launchSeconds: 60, lastScaleAt: NOW - 100, lastScaleAction: 'scale_down' });
+    const decision = decideScaling(pool, undefined, detail(0, running), NOW);
+    expect([decision.action, decision.nodeNames]).toEqual(['scale_down', ['cpu-3']]);
+    expect(decision.reason).toMatch(/^continuing the last scale-down: removing 1 idle node/);
+    // Still keeping what runs plus what arrives within a launch: 12 + 8 cores a minute need the third node.
+    const arriving = decideScaling(pool, undefined, detail(8 / 60, running), NOW);
+    expect(arriving.action).toBe('maintain');
+    expect(arriving.reason).toMatch(/cooldown: 200 s left/);
+  });
+
+  test('after a scale-up, the same node stays: removing it would reverse the last action (cooldown, then the busy rule)', () => {
+    const grown = cpuPool({ nodes, launchSeconds: 60, lastScaleAt: NOW - 100, lastScaleAction: 'scale_up' });
+    expect(decideScaling(grown, undefined, detail(0, running), NOW).reason).toMatch(/^cooldown: 200 s left/);
+    const later = decideScaling({ ...grown, lastScaleAt: NOW - 1000 }, undefined, detail(0, running), NOW);
+    expect(later.action).toBe('maintain');
+    expect(later.reason).toMatch(/utilization 0.5 ≥ 0.3: the pool is busy/);
+    // With no action known (a caller that does not say), as after a scale-up.
+    expect(decideScaling({ ...grown, lastScaleAction: undefined }, undefined, detail(0, running), NOW).action).toBe('maintain');
+  });
+
+  test('after a scale-down, growing ahead for arrivals (a reversal) still waits for the cooldown', () => {
+    // 14 of 16 cores requested and 4 cores a minute arriving: it would grow ahead, were it not 100 s after a scale-down.
+    const pool = cpuPool({ nodes: [busyNode('cpu-1', 8, 1), busyNode('cpu-2', 6, 1)], launchSeconds: 60, lastScaleAt: NOW - 100, lastScaleAction: 'scale_down' });
+    const tight = detail(4 / 60, [runningOn('cpu-1', 8), runningOn('cpu-2', 6)]);
+    expect(decideScaling(pool, undefined, tight, NOW).action).toBe('maintain');
+    expect(decideScaling({ ...pool, lastScaleAt: NOW - 400 }, undefined, tight, NOW).action).toBe('scale_up');
   });
 });

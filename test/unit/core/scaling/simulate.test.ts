@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decisionViolations } from '../../../../operator/core/scaling/index.js';
-import { defaultPools, figuresOf, simulate, simulateAll, type SimulationResult } from '../../../../operator/simulate/simulation.js';
+import { defaultPools, figuresOf, lowerBoundNodeSeconds, simulate, simulateAll, type SimulationResult } from '../../../../operator/simulate/simulation.js';
 import { formatTrace, parseTrace, type TraceTask } from '../../../../operator/simulate/trace.js';
 import { generateTrace, HELD_OUT_KINDS, TRACE_KINDS } from '../../../../operator/simulate/traces.js';
 import { parsePoolFile } from '../../../../operator/simulate/pools.js';
@@ -140,6 +140,36 @@ describe('the simulation model', () => {
     const result = simulate([task(), task({ line: 7, cpu: 12 }), task({ line: 9, hardware: 'gpu', gpu: 2 })], 'threshold');
     expect(result.subtasks).toBe(2);
     expect(result.skipped).toEqual({ rows: 2, subtasks: 4, first: { line: 7, reason: "12 cores (largest node 8) exceed every cpu pool's node" } });
+  });
+
+  test('where the node-hours went: launching, idle and busy add up to them; the lower bound is below every policy', () => {
+    // One task of 2 × 1 core for 100 s: launched 0, ready 60 (60 s launching), busy 60–160 with
+    // 2 of 8 cores (used: 200 core-seconds ÷ 8 = 25 node-seconds), then idle until removed.
+    const [predictive, threshold] = simulateAll([task()]);
+    for (const result of [predictive!, threshold!]) {
+      const { launching, idle, busy, used } = result.breakdown;
+      expect((launching + idle + busy) * 3600).toBeCloseTo(result.nodeHours * 3600, 6);
+      expect([launching * 3600, busy * 3600, used * 3600]).toEqual([expect.closeTo(60, 6), expect.closeTo(100, 6), expect.closeTo(25, 6)]);
+      expect(idle * 3600).toBeCloseTo(result.nodeHours * 3600 - 160, 6);
+      // One node for 100 s from arrival, and its launch: 160 s.
+      expect(result.lowerBoundNodeHours * 3600).toBeCloseTo(160, 6);
+    }
+    for (const kind of TRACE_KINDS) {
+      for (const result of simulateAll(trace(kind), poolsFor(kind))) {
+        const { launching, idle, busy, used } = result.breakdown;
+        expect(launching + idle + busy).toBeCloseTo(result.nodeHours, 6);
+        expect(used).toBeLessThanOrEqual(busy + 1e-9);
+        expect(result.lowerBoundNodeHours).toBeLessThan(result.nodeHours);
+      }
+    }
+  });
+
+  test('lowerBoundNodeSeconds: the requests held at each instant, packed as if divisible and rounded up to nodes, plus a launch per node of the peak', () => {
+    const shape = { cpu: 8, memoryBytes: 32 * 2 ** 30, gpu: 0 };
+    const cores = (at: number, cpu: number) => ({ at, amounts: { cpu, memoryBytes: 0, gpu: 0 } });
+    // 6 cores 0–100 (1 node), 12 cores 100–200 (2 nodes), 6 cores 200–300 (1 node): 400 node-seconds, peak 2 × 60 s.
+    expect(lowerBoundNodeSeconds([cores(0, 6), cores(100, 6), cores(200, -6), cores(300, -6)], shape, 60)).toBeCloseTo(520, 9);
+    expect(lowerBoundNodeSeconds([], shape, 60)).toBe(0);
   });
 
   test('provisioning delay: longer delays, longer waits', () => {
