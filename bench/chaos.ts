@@ -48,6 +48,8 @@ export interface ChaosReport {
   checks: Array<{ name: string; ok: boolean; detail: string }>;
   seconds: number;
   attempts: { subtasks: number; total: number; retriesByReason: Record<string, number> };
+  /** Both replicas' readiness, polled every 2 s: how often both said they lead (reported, not a check). */
+  leaders: { samples: number; bothLeading: number; firstBothAt?: number };
 }
 
 // Deterministic choices from the seed, so a failing run can be told apart from a flaky one.
@@ -120,6 +122,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const replica of replicas) if ((await readiness(replica.port))?.leader) return replica;
     return undefined;
   };
+  const leaders: ChaosReport['leaders'] = { samples: 0, bothLeading: 0 };
+  const leaderPoll = setInterval(() => {
+    void Promise.all(replicas.map((r) => readiness(r.port))).then((states) => {
+      leaders.samples++;
+      if (states.filter((state) => state?.leader).length < 2) return;
+      leaders.bothLeading++;
+      leaders.firstBothAt ??= elapsed();
+    });
+  }, 2000);
   try {
     await waitUntil('a leader', async () => (await leader()) !== undefined, 120_000);
     kubectlOk(['apply', '-f', '-'], manifestInput(workerPool(pool, 'kwok', { metadata: { labels: { chaos: suffix } }, spec: { provider: { kwok: { node: { cpu: '32', memory: '128Gi' } } }, minNodes: options.nodes, maxNodes: options.nodes, scaling: { predictive: false, scaleDownIdleSeconds: 86400 } } })));
@@ -223,8 +234,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const report = check(namespace, options, nodeLosses, { big: [], pipe: options.realNode ? pipeline.expected : [] });
     const clean = await checkCleanup(namespace);
     report.checks.push({ name: 'deleting the tasks leaves no Pods, Subtasks or ConfigMaps of theirs', ok: clean, detail: clean ? 'none left' : 'some left after 10 minutes' });
-    return { faults, seconds: elapsed(), ...report };
+    return { faults, seconds: elapsed(), leaders, ...report };
   } finally {
+    clearInterval(leaderPoll);
     throttle(false);
     await Promise.all(replicas.map((r) => r.process.stop()));
     kubectl(['delete', 'namespace', namespace, '--wait=false']);
@@ -381,7 +393,7 @@ function throttle(on: boolean): void {
   }));
 }
 
-function check(namespace: string, options: ChaosOptions, nodeLosses: string[], expected: Record<string, unknown>): Omit<ChaosReport, 'faults' | 'seconds'> {
+function check(namespace: string, options: ChaosOptions, nodeLosses: string[], expected: Record<string, unknown>): Omit<ChaosReport, 'faults' | 'seconds' | 'leaders'> {
   const checks: ChaosReport['checks'] = [];
   const add = (name: string, ok: boolean, detail: string) => checks.push({ name, ok, detail });
   const tasks = listJson<{ metadata: { name: string }; status?: { phase?: string; result?: unknown; subtasks?: Record<string, number> } }>(['ot', '-n', namespace]);
