@@ -84,6 +84,12 @@ export interface Observation {
   hardware: string;
 }
 
+/** What makes two runs the same job: the features, the items and the hardware key. */
+export function jobKeyOf(observation: Observation): string {
+  const features = Object.entries(observation.features).sort(([a], [b]) => compareStrings(a, b));
+  return JSON.stringify([observation.hardware, observation.inputSize, features]);
+}
+
 /** An observation with what was measured (seconds, cores or bytes). */
 export interface Labelled extends Observation {
   y: number;

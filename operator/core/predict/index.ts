@@ -10,6 +10,7 @@ export {
   flattenParams,
   hardwareKeyOf,
   isOneHot,
+  jobKeyOf,
   sampleFrom,
   logScale,
   type Labelled,

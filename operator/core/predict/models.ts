@@ -13,7 +13,7 @@
 import MLR from 'ml-regression-multivariate-linear';
 import { RandomForestRegression } from 'ml-random-forest';
 import { PolynomialRegression } from 'ml-regression-polynomial';
-import { FeatureSpace, logScale, type Labelled, type Observation } from './features.js';
+import { FeatureSpace, jobKeyOf, logScale, type Labelled, type Observation } from './features.js';
 import { correlation, mean, median, relativeErrors } from './stats.js';
 
 export const MODEL_NAMES = ['log-linear', 'polynomial', 'random-forest', 'mean'] as const;
@@ -230,6 +230,13 @@ export interface ModelSelection {
    * (for prediction intervals). Undefined when the chosen candidate has no held-out predictions.
    */
   heldOutRatios?: number[];
+  /**
+   * The same for jobs never seen: each run predicted by a fit that saw no run of its job (same
+   * features, items and hardware), folds split by job. The band for a new size must include the
+   * error of the law between sizes, which folds split by run hide when every job ran many times.
+   * Undefined when there are fewer than two jobs.
+   */
+  newJobRatios?: number[];
   candidates: CandidateScore[];
   folds: number;
 }
@@ -237,6 +244,36 @@ export interface ModelSelection {
 /** actual ÷ predicted per pair, for predictions > 0 (others left out). */
 function ratios(predicted: readonly number[], actual: readonly number[]): number[] {
   return actual.flatMap((value, i) => (predicted[i]! > 0 && Number.isFinite(predicted[i]!) ? [value / predicted[i]!] : []));
+}
+
+/**
+ * actual ÷ predicted with folds split by job (job j of the distinct jobs, in order of first
+ * appearance, in fold j mod k): each run answered by a fit that saw none of its job's runs. When
+ * every run is a job of its own, the run folds' predictions already are that.
+ */
+function newJobRatiosOf(name: ModelName, data: readonly Labelled[], options: ModelOptions, folds: number, runFoldPredictions: readonly number[]): { newJobRatios?: number[] } {
+  const keys = data.map(jobKeyOf);
+  const jobs = [...new Set(keys)];
+  if (jobs.length < 2) return {};
+  if (jobs.length === data.length) return { newJobRatios: ratios(runFoldPredictions, data.map((o) => o.y)) };
+  const k = Math.min(folds, jobs.length);
+  const foldOfJob = new Map(jobs.map((job, index) => [job, index % k]));
+  const predicted: number[] = [];
+  const actual: number[] = [];
+  for (let fold = 0; fold < k; fold++) {
+    const model = fitModel(
+      name,
+      data.filter((_, i) => foldOfJob.get(keys[i]!) !== fold),
+      options,
+    );
+    if (!model) continue;
+    data.forEach((o, i) => {
+      if (foldOfJob.get(keys[i]!) !== fold) return;
+      predicted.push(model.predict(o));
+      actual.push(o.y);
+    });
+  }
+  return { newJobRatios: ratios(predicted, actual) };
 }
 
 /**
@@ -291,6 +328,7 @@ export function selectModel(data: readonly Labelled[], options: ModelOptions = {
       baselineMape,
       relativeErrors: relativeErrors(heldOut.get(candidate.name)!, actual),
       heldOutRatios: ratios(heldOut.get(candidate.name)!, actual),
+      ...newJobRatiosOf(candidate.name, data, options, s.folds, heldOut.get(candidate.name)!),
       candidates,
       folds,
     };

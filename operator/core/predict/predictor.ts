@@ -15,8 +15,9 @@
 // say) keeps its tier with the confidence halved.
 //
 // Intervals: every answer carries P10–P90 seconds, the answer times the 10th and 90th percentile
-// of actual ÷ answered over runs the tier did not see: the model's cross-validated predictions,
-// or (statistics) each run answered from the others; a factor of 2 either way below
+// of actual ÷ answered over runs the tier did not see: the model's cross-validated predictions
+// (folds split by run for a job it ran before, by job for a new one), or (statistics) each run
+// answered from the others; a factor of 2 either way below
 // MIN_INTERVAL_RATIOS of them, and of 4 for the built-in defaults.
 //
 // cpu and memory: with minSamplesForModel runs that reported the resource, a log-linear or
@@ -29,7 +30,7 @@
 // `source` and `confidence` are about the seconds.
 import type { SpeedEstimate } from '../placement/speed.js';
 import { defaultsFor, MiB } from './defaults.js';
-import { FeatureSpace, compareStrings, flattenParams, hardwareKeyOf, type Labelled, type Observation } from './features.js';
+import { FeatureSpace, compareStrings, flattenParams, hardwareKeyOf, jobKeyOf, type Labelled, type Observation } from './features.js';
 import { selectModel, type CandidateScore, type ModelName, type ModelOptions, type ModelSelection } from './models.js';
 import { clamp, median, quantile } from './stats.js';
 import { compareSamples, dedupeById } from './storage.js';
@@ -104,6 +105,8 @@ interface TaskTypeData {
   /** Successful runs, oldest first (capped at maxTrainingSamples newest). */
   runs: TrainingSample[];
   observations: Labelled[];
+  /** The jobs (features, items, hardware) among the runs: a query for one of them is a job seen. */
+  jobs: Set<string>;
   space: FeatureSpace;
   /** Hardware keys seen, sorted, with what each is. */
   hardware: Map<string, { type: HardwareClass; gpuProduct?: string }>;
@@ -295,6 +298,7 @@ export class Predictor {
     const data: TaskTypeData = {
       runs,
       observations,
+      jobs: new Set(observations.map(jobKeyOf)),
       space: FeatureSpace.of(observations),
       hardware: sortedHardware,
       medianInputSize: median(runs.map((run) => run.inputSize)),
@@ -319,8 +323,11 @@ export class Predictor {
     if (seen && data.trusted && data.selection) {
       const confidence = Math.min(MAX_MODEL_CONFIDENCE, 1 / (1 + data.selection.heldOutMape)) * penalty;
       const seconds = data.selection.model.predict(observation);
-      // The model's cross-validated errors: how far the truth fell from answers on runs it did not see.
-      return { seconds, source: 'model', confidence, interval: band(seconds, data.selection.heldOutRatios ?? [], GUESS_FACTOR.statistics) };
+      // The model's cross-validated errors: how far the truth fell from answers on runs it did not
+      // see; for a job it never ran, from answers on jobs it did not see.
+      const { heldOutRatios, newJobRatios } = data.selection;
+      const ratios = data.jobs.has(jobKeyOf(observation)) ? heldOutRatios : (newJobRatios ?? heldOutRatios);
+      return { seconds, source: 'model', confidence, interval: band(seconds, ratios ?? [], GUESS_FACTOR.statistics) };
     }
     const pool = seen ? data.observations.filter((o) => o.hardware === observation.hardware) : data.observations;
     const near = this.nearest(data, pool, observation);

@@ -40,6 +40,36 @@ describe('prediction intervals', () => {
     expect(coverage(loud, fresh)).toBeLessThan(0.88);
   });
 
+  test('model tier, a size never run: the band comes from folds split by job, so it holds the error of answering for a new size', () => {
+    // The time is not quite a power law of the items (a wave of ±10% over the sizes), and each of
+    // seven sizes ran 30 times. The forest, which learns each size's own time, is chosen; it
+    // answers sizes it saw within the noise and new ones much worse.
+    const random = seededRandom(5);
+    const wave = (items: number) => Math.exp(0.1 * Math.sin(2 * Math.log(items)));
+    const sized = (sizes: readonly number[], perSize: number, first: number) =>
+      Array.from({ length: sizes.length * perSize }, (_, i) => {
+        const items = sizes[i % sizes.length]!;
+        const noise = Math.exp(0.05 * Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random()));
+        return run({ id: `map-${first + i}`, index: first + i, taskType: 'map', params: { op: 'square' }, inputSize: items, seconds: 1e-5 * items * wave(items) * noise });
+      });
+    const predictor = new Predictor(sized([1000, 2000, 5000, 10_000, 20_000, 50_000, 100_000], 30, 0));
+    expect(predictor.summary()[0]!.model).toBe('random-forest');
+    const query = (inputSize: number) => predictor.predict({ taskType: 'map', params: { op: 'square' }, inputSize, hardware: { type: 'cpu' } });
+    const width = (p: { interval?: { p10: number; p90: number } }) => p.interval!.p90 / p.interval!.p10;
+    const seen = query(10_000);
+    expect(width(seen)).toBeLessThan(1.3); // about the noise: e^(2·1.28·0.05) ≈ 1.14
+    expect(width(query(7000))).toBeGreaterThan(3 * width(seen));
+    // Fresh runs of sizes never run fall within their band; the band of a seen size, carried
+    // over to them, would hold fewer than half.
+    const fresh = sized([1500, 3000, 7000, 15_000, 30_000, 70_000], 50, 10_000);
+    expect(coverage(predictor, fresh)).toBeGreaterThan(0.75);
+    const withSeenBand = fresh.filter((r) => {
+      const answer = query(r.inputSize).executionSeconds;
+      return r.executionSeconds >= (answer * seen.interval!.p10) / seen.executionSeconds && r.executionSeconds <= (answer * seen.interval!.p90) / seen.executionSeconds;
+    });
+    expect(withSeenBand.length / fresh.length).toBeLessThan(0.5);
+  });
+
   test('statistics tier: each run answered from the others sets the band', () => {
     // Below minSamplesForModel: the median of similar runs answers. Ten runs of one size.
     const runs = noisyMapRuns(60, 0.3, 3).filter((r) => r.inputSize === 10_000);
