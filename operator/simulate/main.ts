@@ -29,8 +29,11 @@ Options:
                            z standard normal, seeded (default 0: exact)
   --json                   JSON instead of a table: an array, one object per run, with policy,
                            nodeHours, cost, makespanSeconds, meanWaitSeconds, directionChanges
-                           (node-hours to 3 decimals, cost to the cent, seconds to 0.1 s); with
-                           pool files also pools (file), perPool and skipped
+                           (node-hours to 3 decimals, cost to the cent, seconds to 0.1 s),
+                           breakdown (node-hours launching, idle, busy, and used by the requests
+                           of busy nodes) and lowerBoundNodeHours (every arrival known, each
+                           subtask started on arrival, packed as if divisible, plus launches);
+                           with pool files also pools (file), perPool and skipped
   -h, --help               this text
 
 Default pools: cpu (8 cores, 32Gi, $0.40/h) and gpu (8 cores, 32Gi, 1 GPU, $1.20/h), 0 to 50
@@ -148,7 +151,10 @@ try {
 if (runs.every((run) => run.result.subtasks === 0)) fail(`${values.trace}: no row fits any pool; nothing was simulated`);
 
 if (values.json) {
-  const rows = runs.map(({ file, result }) => (file === undefined ? figuresOf(result) : { pools: file, ...figuresOf(result), perPool: result.pools, ...(result.skipped ? { skipped: result.skipped } : {}) }));
+  const where = (result: SimulationResult) => ({ breakdown: roundedBreakdown(result), lowerBoundNodeHours: Number(result.lowerBoundNodeHours.toFixed(3)) });
+  const rows = runs.map(({ file, result }) =>
+    file === undefined ? { ...figuresOf(result), ...where(result) } : { pools: file, ...figuresOf(result), ...where(result), perPool: result.pools, ...(result.skipped ? { skipped: result.skipped } : {}) },
+  );
   process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
 } else if (compare) {
   process.stdout.write(sideBySide(runs));
@@ -173,9 +179,21 @@ function title(subtasks: number, file: string | undefined): string {
 function table(list: Run[]): string {
   const header = ['policy', 'node-hours', 'cost $', 'makespan s', 'mean wait s', 'direction changes', `peak nodes (${list[0]!.result.pools.map((pool) => pool.name).join('/')})`];
   const body = list.map(({ result }) => [result.policy, ...figureCells(figuresOf(result)), result.pools.map((pool) => pool.peakNodes).join('/')]);
-  const lines = [title(list[0]!.result.subtasks, list[0]!.file), ...formatTable(header, body)];
+  const lines = [title(list[0]!.result.subtasks, list[0]!.file), ...formatTable(header, body), '', ...breakdownTable(list)];
   if (list[0]!.file !== undefined) lines.push('', ...perPool(list));
   return `${lines.join('\n')}\n`;
+}
+
+function roundedBreakdown(result: SimulationResult): SimulationResult['breakdown'] {
+  const { launching, idle, busy, used } = result.breakdown;
+  return { launching: Number(launching.toFixed(3)), idle: Number(idle.toFixed(3)), busy: Number(busy.toFixed(3)), used: Number(used.toFixed(3)) };
+}
+
+/** Where each run's node-hours went, and the perfect-knowledge lower bound. */
+function breakdownTable(list: Run[]): string[] {
+  const header = ['node-hours in', 'launching', 'idle', 'busy', 'used by requests', 'lower bound'];
+  const body = list.map(({ result }) => [result.policy, ...[result.breakdown.launching, result.breakdown.idle, result.breakdown.busy, result.breakdown.used, result.lowerBoundNodeHours].map((value) => value.toFixed(1))]);
+  return formatTable(header, body);
 }
 
 function perPool(list: Run[]): string[] {

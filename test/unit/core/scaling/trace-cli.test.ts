@@ -69,8 +69,11 @@ describe('npm run simulate', () => {
     const rows = JSON.parse(stdout) as Array<Record<string, unknown>>;
     expect(rows.map((row) => row.policy)).toEqual(['predictive', 'threshold']);
     for (const row of rows) {
-      expect(Object.keys(row).sort()).toEqual(['cost', 'directionChanges', 'makespanSeconds', 'meanWaitSeconds', 'nodeHours', 'policy']);
-      for (const key of ['cost', 'directionChanges', 'makespanSeconds', 'meanWaitSeconds', 'nodeHours']) expect(typeof row[key]).toBe('number');
+      expect(Object.keys(row).sort()).toEqual(['breakdown', 'cost', 'directionChanges', 'lowerBoundNodeHours', 'makespanSeconds', 'meanWaitSeconds', 'nodeHours', 'policy']);
+      for (const key of ['cost', 'directionChanges', 'makespanSeconds', 'meanWaitSeconds', 'nodeHours', 'lowerBoundNodeHours']) expect(typeof row[key]).toBe('number');
+      const { launching, idle, busy, used } = row.breakdown as Record<string, number>;
+      expect(launching! + idle! + busy!).toBeCloseTo(row.nodeHours as number, 2);
+      expect(used!).toBeLessThanOrEqual(busy!);
     }
   });
 
@@ -80,6 +83,7 @@ describe('npm run simulate', () => {
     expect(stdout).toMatch(/^test\/traces\/steady\.csv: \d+ subtasks, nodes ready 60 s after launch\npolicy +node-hours +cost \$ +makespan s +mean wait s +direction changes/);
     expect(stdout).toMatch(/\npredictive +\d+\.\d{3} +\d+\.\d{2} /);
     expect(stdout).toMatch(/\nthreshold +\d+\.\d{3} /);
+    expect(stdout).toMatch(/\n\nnode-hours in +launching +idle +busy +used by requests +lower bound\npredictive( +\d+\.\d){5}\nthreshold( +\d+\.\d){5}\n/);
   });
 
   test('bad input: the line and column, exit 2', () => {
