@@ -29,6 +29,8 @@ export const GRID: readonly BenchJob[] = [
 export const MEASURING_GROUP_NICE = -15;
 
 const DEFAULT_ROUNDS = 30;
+/** Splits besides the seed's, to show how much one split's figures owe to chance. */
+const OTHER_SPLITS = 4;
 
 export interface PredictorBenchOptions {
   /**
@@ -117,6 +119,11 @@ export interface PredictorBenchResult {
   taskTypes: TaskTypeFigures[];
   /** Held-out sizes: whole jobs never trained on. */
   heldOutJobs: Comparison;
+  /**
+   * The predictor on the held-out runs of the same runs split with the next seeds (seed + 1 …):
+   * how much the figures of one split owe to which runs it happened to hold out.
+   */
+  otherSplits: { seed: number; predictor: Accuracy }[];
   runs: number;
   /** The measuring group's nice while it measured (undefined: no autogroup), and why the requested one was refused. */
   groupNice: number | undefined;
@@ -172,15 +179,23 @@ export function evaluateRuns(report: MeasureReport, { holdOut, seed }: { holdOut
   });
 
   // Held-out runs: per taskType a seeded share of the runs.
-  const heldOutRun = new Set<number>();
-  for (const taskType of ['map', 'matmul']) {
-    const indices = seededShuffle(
-      runs.flatMap((run, index) => (run.sample.taskType === taskType ? [index] : [])),
-      seed,
-    );
-    for (const index of indices.slice(0, Math.round(indices.length * holdOut))) heldOutRun.add(index);
-  }
+  const heldOutRunsOf = (splitSeed: number) => {
+    const heldOut = new Set<number>();
+    for (const taskType of ['map', 'matmul']) {
+      const indices = seededShuffle(
+        runs.flatMap((run, index) => (run.sample.taskType === taskType ? [index] : [])),
+        splitSeed,
+      );
+      for (const index of indices.slice(0, Math.round(indices.length * holdOut))) heldOut.add(index);
+    }
+    return heldOut;
+  };
+  const heldOutRun = heldOutRunsOf(seed);
   const byRun = evaluate(runs, (_, index) => heldOutRun.has(index), true);
+  const otherSplits = Array.from({ length: OTHER_SPLITS }, (_, i) => {
+    const heldOut = heldOutRunsOf(seed + 1 + i);
+    return { seed: seed + 1 + i, predictor: evaluate(runs, (_, index) => heldOut.has(index), false).overall.predictor };
+  });
 
   // Held-out sizes: per taskType a seeded share of the jobs, all their runs.
   const heldOutJob = new Set<number>();
@@ -198,6 +213,7 @@ export function evaluateRuns(report: MeasureReport, { holdOut, seed }: { holdOut
     heldOutRuns: byRun.overall,
     taskTypes: byRun.taskTypes,
     heldOutJobs: byJob.overall,
+    otherSplits,
     runs: runs.length,
     groupNice: report.groupNice,
     ...(report.groupNiceRefused !== undefined ? { groupNiceRefused: report.groupNiceRefused } : {}),
@@ -309,6 +325,16 @@ export function predictorBenchLines(result: PredictorBenchResult): string[] {
       `    predictor ${accuracyWords(figures.predictor)}`,
       `    baseline ${accuracyWords(figures.baseline)}`,
       `    repeat floor ${accuracyWords(figures.repeatFloor!)}`,
+    );
+  }
+  const splits = [{ seed: Number.NaN, predictor: overall.predictor }, ...result.otherSplits];
+  const range = (pick: (a: Accuracy) => number) => {
+    const values = splits.map((split) => pick(split.predictor));
+    return `${percent(Math.min(...values))}–${percent(Math.max(...values))} (mean ${percent(mean(values))})`;
+  };
+  if (result.otherSplits.length > 0) {
+    lines.push(
+      `  the same runs split with seeds ${result.otherSplits[0]!.seed}–${result.otherSplits.at(-1)!.seed} as well, ${splits.length} splits: predictor median APE ${range((a) => a.medianApe)}, p90 APE ${range((a) => a.p90Ape)}, off by ≥ 2× ${range((a) => a.offBy2x)}, P10–P90 covers ${range((a) => a.coverage)}`,
     );
   }
   const { heldOutJobs: jobs } = result;

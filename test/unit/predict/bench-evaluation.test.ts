@@ -86,5 +86,12 @@ describe('predictor bench evaluation', () => {
     expect(predictor.coverage).toBeGreaterThan(0.68);
     expect(predictor.coverage).toBeLessThan(0.92);
     expect(meetsTargets(baseline)).toBe(false);
+    // The same runs split with the next four seeds: other runs held out, the same law learnt.
+    expect(result.otherSplits.map((split) => split.seed)).toEqual([43, 44, 45, 46]);
+    for (const { predictor: other } of result.otherSplits) {
+      expect(other.runs).toBe(243);
+      expect(other.coverage).not.toBe(predictor.coverage);
+      expect(Math.abs(other.medianApe - predictor.medianApe)).toBeLessThan(0.02);
+    }
   });
 });
