@@ -136,6 +136,24 @@ describe('the simulation model', () => {
     expect(seen.find((s) => s.time === 1020)).toEqual({ time: 1020, cpuSeconds: 30, subtasks: 0, arrivingCpu: expect.closeTo((8 + 1) / 1200, 12) });
   });
 
+  test('each pool is told which way its last action went', () => {
+    const seen: Array<[string, string | undefined]> = [];
+    let last: string | undefined;
+    const wrong: string[] = [];
+    simulate(trace('bursty').slice(0, 40), 'predictive', {
+      onDecision: ({ state, decision }) => {
+        if (state.name !== 'cpu') return;
+        if (state.lastScaleAction !== last) wrong.push(`${decision.time}: told ${state.lastScaleAction}, was ${last}`);
+        if (decision.action !== 'maintain') {
+          last = decision.action;
+          seen.push([decision.action, state.lastScaleAction]);
+        }
+      },
+    });
+    expect(wrong).toEqual([]);
+    expect(seen.map(([action]) => action)).toEqual(expect.arrayContaining(['scale_up', 'scale_down']));
+  });
+
   test('a row no node of its pool can hold is left out and counted, naming its line and why', () => {
     const result = simulate([task(), task({ line: 7, cpu: 12 }), task({ line: 9, hardware: 'gpu', gpu: 2 })], 'threshold');
     expect(result.subtasks).toBe(2);
