@@ -10,7 +10,8 @@
 //   baseline      the taskType's mean training seconds (P10–P90: its training runs').
 //   repeat floor  the median of the training runs of the very same job: what is left is the run-to-run
 //                 noise of the measurement itself, which no predictor of the job can beat.
-// A second split holds out whole jobs (a seeded 30% of each taskType's sizes): sizes never seen.
+// The same runs are also split with seeds 43–46, to show how much one split owes to chance. A
+// second kind of split holds out whole jobs (a seeded 30% of each taskType's sizes): sizes never seen.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
