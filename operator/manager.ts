@@ -313,9 +313,11 @@ export class Manager {
       log: this.log,
       onStartedLeading: () => this.startLeading(),
       onStoppedLeading: () => {
-        // Another replica may already be reconciling: stop at once, and let the process exit.
-        this.log.error('leadership lost; shutting down');
-        void this.stop().finally(() => process.exit(1));
+        // Another replica may already be reconciling: exit now. A graceful stop would wait for
+        // the reconciles in flight (a large task's cleanup takes minutes), all the while acting
+        // and reporting itself leader beside the new one.
+        this.log.error('leadership lost; exiting');
+        process.exit(1);
       },
     });
   }
