@@ -48,7 +48,7 @@ else {
   process.stdout.write(`faults (seed ${options.seed}, ${report.seconds.toFixed(0)} s in all):\n`);
   for (const fault of report.faults) process.stdout.write(`  ${fault.at.toFixed(0).padStart(5)} s  ${fault.kind.padEnd(18)} recovered in ${fault.recoverySeconds.toFixed(1).padStart(6)} s  ${fault.detail}${fault.duringPipeline ? ' (pipeline running)' : ''}\n`);
   process.stdout.write(`attempts: ${report.attempts.total} for ${report.attempts.subtasks} subtasks; failed attempts by reason ${JSON.stringify(report.attempts.retriesByReason)}\n`);
-  process.stdout.write(`leaders: both replicas said they lead in ${report.leaders.bothLeading} of ${report.leaders.samples} readiness samples (every 2 s)${report.leaders.firstBothAt === undefined ? '' : `, first at ${report.leaders.firstBothAt.toFixed(0)} s`}\n`);
+  process.stdout.write(`leaders: both replicas said they lead in ${report.leaders.bothLeading} of ${report.leaders.samples} readiness samples (every 2 s)${report.leaders.firstBothAt === undefined ? '' : `, first at ${report.leaders.firstBothAt.toFixed(0)} s`}; ${report.leaders.exits} replica exits of their own (lost lease), each started again\n`);
   for (const c of report.checks) process.stdout.write(`  ${c.ok ? 'PASS' : 'FAIL'} ${c.name}: ${c.detail}\n`);
 }
 process.exit(report.checks.every((c) => c.ok) ? 0 : 1);

@@ -48,8 +48,11 @@ export interface ChaosReport {
   checks: Array<{ name: string; ok: boolean; detail: string }>;
   seconds: number;
   attempts: { subtasks: number; total: number; retriesByReason: Record<string, number> };
-  /** Both replicas' readiness, polled every 2 s: how often both said they lead (reported, not a check). */
-  leaders: { samples: number; bothLeading: number; firstBothAt?: number };
+  /**
+   * Both replicas' readiness, polled every 2 s: how often both said they lead, and how often a
+   * replica exited by itself (a lost lease) and was started again (reported, not checks).
+   */
+  leaders: { samples: number; bothLeading: number; firstBothAt?: number; exits: number };
 }
 
 // Deterministic choices from the seed, so a failing run can be told apart from a flaky one.
@@ -101,6 +104,8 @@ const apiAnswers = () => kubectl(['get', '--raw', '/readyz', '--request-timeout=
 interface Replica {
   port: number;
   process: ManagedProcess;
+  /** Set while a fault kills and restarts it. */
+  killing?: boolean;
 }
 
 export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
@@ -122,8 +127,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const replica of replicas) if ((await readiness(replica.port))?.leader) return replica;
     return undefined;
   };
-  const leaders: ChaosReport['leaders'] = { samples: 0, bothLeading: 0 };
+  const leaders: ChaosReport['leaders'] = { samples: 0, bothLeading: 0, exits: 0 };
   const leaderPoll = setInterval(() => {
+    // A replica that lost its lease exits; its Deployment would start it again.
+    for (const replica of replicas) {
+      if (replica.killing || (replica.process.child.exitCode === null && replica.process.child.signalCode === null)) continue;
+      leaders.exits++;
+      log(`  ${elapsed().toFixed(0)} s: the replica on :${replica.port} exited by itself (${replica.process.child.exitCode ?? replica.process.child.signalCode}); started again`);
+      replica.process = startOperator({ healthPort: replica.port, leaderElect: true, leaseNamespace: 'default', extraArgs: operatorArgs });
+    }
     void Promise.all(replicas.map((r) => readiness(r.port))).then((states) => {
       leaders.samples++;
       if (states.filter((state) => state?.leader).length < 2) return;
@@ -180,9 +192,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         case 'kill-leader': {
           const current = await leader();
           if (!current) return { detail: 'no leader at that moment (still failing over): nothing killed', recoverySeconds: 0 };
+          current.killing = true;
           await current.process.stop('SIGKILL');
           // The killed replica comes back, as its Deployment would restart it.
           current.process = startOperator({ healthPort: current.port, leaderElect: true, leaseNamespace: 'default', extraArgs: operatorArgs });
+          current.killing = false;
           await waitUntil('a new leader', async () => (await leader()) !== undefined, 180_000);
           return { detail: `SIGKILL to the leader on :${current.port}`, recoverySeconds: since() };
         }
