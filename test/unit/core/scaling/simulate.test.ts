@@ -136,6 +136,27 @@ describe('the simulation model', () => {
     expect(seen.find((s) => s.time === 1020)).toEqual({ time: 1020, cpuSeconds: 30, subtasks: 0, arrivingCpu: expect.closeTo((8 + 1) / 1200, 12) });
   });
 
+  test('placement is the scheduler\'s packing score: fullest after placing, averaged over the resources asked for', () => {
+    // Two nodes: one holds 7 cores and 1 GiB, the other 4 cores and 24 GiB. A 1-core, 1-GiB
+    // subtask scores (8/8 + 2/32) / 2 = 0.53 on the first, (5/8 + 25/32) / 2 = 0.70 on the
+    // second: it goes to the second (by the largest share before placing, the first, 7/8, would win).
+    const tasks = [
+      task({ subtasks: 1, cpu: 7, memoryGiB: 1, secondsPerSubtask: 1000 }),
+      task({ line: 3, subtasks: 1, cpu: 4, memoryGiB: 24, secondsPerSubtask: 1000 }),
+      task({ line: 4, arrivalSeconds: 100, subtasks: 1, cpu: 1, memoryGiB: 1, secondsPerSubtask: 500 }),
+    ];
+    const nodeOf = new Map<number, string | undefined>();
+    simulate(tasks, 'predictive', {
+      onDecision: ({ state, predicted, decision }) => {
+        if (state.name !== 'cpu' || decision.time !== 120) return;
+        for (const item of predicted.running ?? []) nodeOf.set(item.request.cpu, item.node);
+      },
+    });
+    expect(nodeOf.size).toBe(3);
+    expect(nodeOf.get(1)).toBe(nodeOf.get(4));
+    expect(nodeOf.get(1)).not.toBe(nodeOf.get(7));
+  });
+
   test('each pool is told which way its last action went', () => {
     const seen: Array<[string, string | undefined]> = [];
     let last: string | undefined;
