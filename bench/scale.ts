@@ -291,15 +291,21 @@ function sampleOperator(operator: ManagedProcess, healthPort: number): Sampler {
  */
 export const CHART_NODE_OPTIONS = '--import=./dist/operator/runtime/source-maps.js --max-semi-space-size=2 --max-old-space-size=192';
 
-/** The operator's NODE_OPTIONS, not the bench's: DRM_OPERATOR_NODE_OPTIONS (e.g. --cpu-prof) if set, else the pod's. */
+/** The pod's other memory setting: glibc's malloc arenas (one per thread otherwise). */
+export const CHART_MALLOC_ARENA_MAX = '2';
+
+/** The operator's NODE_OPTIONS, not the bench's: DRM_OPERATOR_NODE_OPTIONS (e.g. --cpu-prof) if set, else the pod's; and the pod's MALLOC_ARENA_MAX. */
 function startOperatorWith(healthPort: number, extraArgs: string[]): ManagedProcess {
-  const saved = process.env.NODE_OPTIONS;
+  const saved = { NODE_OPTIONS: process.env.NODE_OPTIONS, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX };
   process.env.NODE_OPTIONS = process.env.DRM_OPERATOR_NODE_OPTIONS ?? CHART_NODE_OPTIONS;
+  process.env.MALLOC_ARENA_MAX = CHART_MALLOC_ARENA_MAX;
   try {
     return startOperator({ healthPort, extraArgs });
   } finally {
-    if (saved === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = saved;
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   }
 }
 

@@ -11,7 +11,7 @@
 // dropped here, so a frame in library code shows the bundle's line.
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -74,7 +74,7 @@ function encodeSegment(values) {
 }
 
 /** The map with only the segments whose source is ours (not under node_modules), one a source line, and only the sources and names they use. */
-function ownSourcesOnly(map) {
+export function ownSourcesOnly(map) {
   const keep = map.sources.map((source) => !source.split('/').includes('node_modules'));
   const newIndex = [];
   const sources = [];
@@ -122,28 +122,33 @@ function ownSourcesOnly(map) {
   return { ...map, sources, names, mappings: lines.join(';') };
 }
 
-await build({
-  entryPoints: [path.join(sourceDir, 'main.ts')],
-  outfile,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node24',
-  minify: true,
-  // Error and class names as written: logs and `err.name` checks read them.
-  keepNames: true,
-  sourcemap: 'linked',
-  sourcesContent: false,
-  // The libraries' license comments go to main.js.LEGAL.txt: one non-ASCII letter in the bundle
-  // (a name in one of them) makes V8 hold its whole source as two bytes a character (+3.4 MB).
-  legalComments: 'external',
-  charset: 'ascii',
-  // Loaded on demand (operator/providers): large, and needed only by clusters with cloud pools.
-  external: ['@aws-sdk/*', '@google-cloud/*', 'google-auth-library'],
-  // CommonJS dependencies require Node's built-ins; an ES module has no `require` of its own.
-  banner: { js: "import { createRequire as __drmCreateRequire } from 'node:module'; const require = __drmCreateRequire(import.meta.url);" },
-  plugins: [ownImportMetaUrl],
-  logLevel: 'warning',
-});
+/** Writes dist/operator/main.js and its map over tsc's. */
+export async function bundleOperator() {
+  await build({
+    entryPoints: [path.join(sourceDir, 'main.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node24',
+    minify: true,
+    // Error and class names as written: logs and `err.name` checks read them.
+    keepNames: true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    // The libraries' license comments go to main.js.LEGAL.txt: one non-ASCII letter in the bundle
+    // (a name in one of them) makes V8 hold its whole source as two bytes a character (+3.4 MB).
+    legalComments: 'external',
+    charset: 'ascii',
+    // Loaded on demand (operator/providers): large, and needed only by clusters with cloud pools.
+    external: ['@aws-sdk/*', '@google-cloud/*', 'google-auth-library'],
+    // CommonJS dependencies require Node's built-ins; an ES module has no `require` of its own.
+    banner: { js: "import { createRequire as __drmCreateRequire } from 'node:module'; const require = __drmCreateRequire(import.meta.url);" },
+    plugins: [ownImportMetaUrl],
+    logLevel: 'warning',
+  });
 
-await writeFile(`${outfile}.map`, JSON.stringify(ownSourcesOnly(JSON.parse(await readFile(`${outfile}.map`, 'utf8')))));
+  await writeFile(`${outfile}.map`, JSON.stringify(ownSourcesOnly(JSON.parse(await readFile(`${outfile}.map`, 'utf8')))));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await bundleOperator();
