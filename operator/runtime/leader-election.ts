@@ -93,12 +93,16 @@ export class LeaderElector {
     clearTimeout(this.timer);
     if (!this.leading) return;
     this.leading = false;
-    try {
+    const release = async () => {
       const lease = await this.api.readNamespacedLease({ name: this.options.name, namespace: this.options.namespace });
       if (lease.spec?.holderIdentity === this.options.identity) {
         lease.spec = leaseSpecForWire({ ...(lease.spec as LeaseRecord), holderIdentity: undefined, leaseDurationSeconds: 1 });
         await this.api.replaceNamespacedLease({ name: this.options.name, namespace: this.options.namespace, body: lease });
       }
+    };
+    try {
+      // Bounded like a round: a shutdown must not wait on an API server that does not answer.
+      await withDeadline(release(), this.durations.renewDeadline * 1000);
     } catch (error) {
       this.options.log.warn({ err: String(error) }, 'could not release the leader lease');
     }
@@ -115,27 +119,36 @@ export class LeaderElector {
   private async tick(): Promise<void> {
     if (this.stopped) return;
     try {
-      const holding = await this.tryAcquireOrRenew();
-      if (holding) {
+      // Each round is bounded by the renew deadline, as client-go bounds each try: a request hung
+      // on a dead connection (an API server restarted under it) would otherwise hold the round,
+      // and with it the deadline check below, for as long as the HTTP client waits (minutes).
+      const outcome = await withDeadline(this.tryAcquireOrRenew(), this.durations.renewDeadline * 1000);
+      if (outcome === 'holding') {
         this.lastRenewal = Date.now();
         if (!this.leading) {
           this.leading = true;
           this.options.log.info({ lease: this.options.name, identity: this.options.identity }, 'became leader');
           this.options.onStartedLeading();
         }
+      } else if (outcome === 'held-by-another' && this.leading) {
+        this.stepDown('the lease names another holder');
       }
     } catch (error) {
       this.options.log.warn({ err: String(error) }, 'leader election round failed');
     }
     if (this.leading && Date.now() - this.lastRenewal > this.durations.renewDeadline * 1000) {
-      this.leading = false;
-      this.options.log.error({ lease: this.options.name }, 'lost leadership: could not renew within the renew deadline');
-      this.options.onStoppedLeading();
+      this.stepDown('could not renew within the renew deadline');
     }
     if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.durations.retry * 1000);
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  private stepDown(reason: string): void {
+    this.leading = false;
+    this.options.log.error({ lease: this.options.name }, `lost leadership: ${reason}`);
+    this.options.onStoppedLeading();
+  }
+
+  private async tryAcquireOrRenew(): Promise<'holding' | 'held-by-another' | 'conflict'> {
     const { name, namespace, identity } = this.options;
     let existing: V1Lease | undefined;
     try {
@@ -147,15 +160,28 @@ export class LeaderElector {
     try {
       if (step.action === 'create') {
         await this.api.createNamespacedLease({ namespace, body: { metadata: { name, namespace }, spec: leaseSpecForWire(step.lease) } });
-        return true;
+        return 'holding';
       }
-      if (step.action === 'follow') return false;
+      if (step.action === 'follow') return 'held-by-another';
       // resourceVersion makes the write conditional: a concurrent winner makes ours fail.
       await this.api.replaceNamespacedLease({ name, namespace, body: { ...existing, spec: leaseSpecForWire(step.lease) } });
-      return true;
+      return 'holding';
     } catch (error) {
-      if (error instanceof ApiException && (error.code === 409 || error.code === 422)) return false;
+      if (error instanceof ApiException && (error.code === 409 || error.code === 422)) return 'conflict';
       throw error;
     }
+  }
+}
+
+/** The promise's value, or a rejection once `ms` have passed without one. */
+async function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
   }
 }
