@@ -314,7 +314,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     let problem: { reason: string; message: string } | undefined;
     let nodeNames: string[] = [];
     if (provider.canScale) {
-      decision = decideScaling(state, pendingFor(pool, state), predictedFor(state, nowMs), nowMs / 1000);
+      decision = decideScaling(state, pendingFor(pool, state), state.scaling.predictive ? predictedFor(state, nowMs) : undefined, nowMs / 1000);
       try {
         const outcome = await carryOut(pool, provider, context, state, instances, decision);
         nodeNames = outcome.names;

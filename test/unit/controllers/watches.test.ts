@@ -94,6 +94,24 @@ describe('task and pool watches', () => {
     expect(pools).toEqual(['gpu']);
   });
 
+  test("a node's heartbeat does not wake its pool; a change the pool reads (readiness, taints) does", () => {
+    const { caches, asCaches } = fakeCaches();
+    const pools: string[] = [];
+    watchWorkerPools(asCaches, (key) => pools.push(key));
+    const node = (ready: string, heartbeat: string, taints: V1Node['spec'] = {}): V1Node => ({
+      metadata: { name: 'gpu-1', labels: { 'drm.dtf.io/pool': 'gpu' } },
+      spec: taints,
+      status: { conditions: [{ type: 'Ready', status: ready, lastHeartbeatTime: new Date(heartbeat) }] },
+    });
+    caches.nodes.emit('add', node('True', '2026-12-02T00:00:00Z'));
+    caches.nodes.emit('update', node('True', '2026-12-02T00:00:40Z'));
+    expect(pools).toEqual(['gpu']);
+    caches.nodes.emit('update', node('False', '2026-12-02T00:01:20Z'));
+    caches.nodes.emit('update', node('False', '2026-12-02T00:02:00Z', { taints: [{ key: 'drm.dtf.io/unregistered', effect: 'NoSchedule' }] }));
+    caches.nodes.emit('delete', node('False', '2026-12-02T00:02:00Z'));
+    expect(pools).toEqual(['gpu', 'gpu', 'gpu', 'gpu']);
+  });
+
   test('a cloud Node joining with a providerID and no pool label wakes the cloud pools (to adopt it), not the others', () => {
     const { caches, asCaches } = fakeCaches();
     const pools: string[] = [];
