@@ -49,11 +49,14 @@ function attemptStart(subtask: Subtask): string | undefined {
   return current?.startTime ?? subtask.status?.startTime;
 }
 
-/** Queue order: oldest first, then by name (the order pods of equal priority are bound in). */
-function byArrival(a: Subtask, b: Subtask): number {
-  const at = (createdMs(a) || 0) - (createdMs(b) || 0);
+/**
+ * Queue order: oldest first, then by name (the order pods of equal priority are bound in). The
+ * creation time comes parsed: parsing it in the comparison cost most of a 10,000-subtask reconcile.
+ */
+function byArrival(a: { subtask: Subtask; created: number }, b: { subtask: Subtask; created: number }): number {
+  const at = (a.created || 0) - (b.created || 0);
   if (at !== 0) return at;
-  const [x, y] = [a.metadata.name ?? '', b.metadata.name ?? ''];
+  const [x, y] = [a.subtask.metadata.name ?? '', b.subtask.metadata.name ?? ''];
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
@@ -72,7 +75,7 @@ export function predictedWork({ subtasks, predictor, pool, nowMs, placedOn }: Pr
   const nodes = new Set(pool.nodes.map((node) => node.name));
   const work = { cpuSeconds: 0, gpuSeconds: 0, memoryByteSeconds: 0 };
   const running: Array<{ request: Amounts; remainingSeconds: number; node: string }> = [];
-  const waiting: Array<{ subtask: Subtask; request: Amounts; seconds: number }> = [];
+  const waiting: Array<{ subtask: Subtask; created: number; request: Amounts; seconds: number }> = [];
   const window = Math.max(1, pool.scaling.horizonSeconds + pool.scaling.scaleDownIdleSeconds);
   const arrived: Amounts = { cpu: 0, memoryBytes: 0, gpu: 0 };
   const hardware = { type: pool.hardware === 'gpu' ? ('gpu' as const) : ('cpu' as const) };
@@ -104,9 +107,9 @@ export function predictedWork({ subtasks, predictor, pool, nowMs, placedOn }: Pr
     work.memoryByteSeconds += request.memoryBytes * seconds;
     work.gpuSeconds += request.gpu * seconds;
     if (runsHere) running.push({ request, remainingSeconds: seconds, node: nodeName! });
-    else waiting.push({ subtask, request, seconds });
+    else waiting.push({ subtask, created, request, seconds });
   }
-  const queued = waiting.sort((a, b) => byArrival(a.subtask, b.subtask)).map(({ request, seconds }) => ({ request, seconds }));
+  const queued = waiting.sort(byArrival).map(({ request, seconds }) => ({ request, seconds }));
   const arrivingPerSecond: Amounts = { cpu: arrived.cpu / window, memoryBytes: arrived.memoryBytes / window, gpu: arrived.gpu / window };
   return { ...work, running, queued, arrivingPerSecond };
 }
