@@ -34,7 +34,8 @@ function run(binary: string, args: string[], input?: string): CommandResult {
     encoding: 'utf8',
     env: { ...process.env, KUBECONFIG: kubeconfigPath() },
     timeout: 120_000,
-    maxBuffer: 64 * 1024 * 1024,
+    // A namespace of 10,000 pods lists at ~65 MB of JSON (the scale bench counts its bytes).
+    maxBuffer: 1024 * 1024 * 1024,
   });
   if (result.error) throw result.error;
   return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
