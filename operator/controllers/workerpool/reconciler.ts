@@ -51,6 +51,11 @@ export interface WorkerPoolReconcilerDeps {
 const ZERO: Amounts = { cpu: 0, memoryBytes: 0, gpu: 0 };
 const API_ACTION = { scale_up: 'scaleUp', scale_down: 'scaleDown', maintain: 'maintain' } as const;
 
+interface LastScale {
+  at: number;
+  action: 'scale_up' | 'scale_down';
+}
+
 function amountsOf(vector: { cpuMillis: number; memoryBytes: number; gpus: number }): Amounts {
   return { cpu: vector.cpuMillis / 1000, memoryBytes: vector.memoryBytes, gpu: vector.gpus };
 }
@@ -78,10 +83,8 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
   const now = () => clock.now();
   /** node → when one of our pods last ran there (ms); a restart starts counting again. */
   const lastBusy = new Map<string, number>();
-  /** pool → when its last scaling action was carried out (seconds). */
-  const lastScaleAt = new Map<string, number>();
-  /** pool → which way that action went (the policy holds back reversals only). */
-  const lastScaleAction = new Map<string, 'scale_up' | 'scale_down'>();
+  /** pool → its last scaling action carried out: when (seconds), and which way (the policy holds back reversals only). */
+  const lastScale = new Map<string, LastScale>();
   /** pool → the stuck-instances line last reported as an event. */
   const stuckReported = new Map<string, string>();
 
@@ -134,8 +137,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     });
     const pendingLaunches = (instances ?? []).filter((i) => i.state !== 'terminated' && i.state !== 'stopping' && !(i.nodeName && nodeNames.has(i.nodeName))).length;
     const scaling = pool.spec.scaling;
-    const last = lastScaleAt.get(pool.metadata.name!) ?? lastActionTime(pool);
-    const lastAction = lastScaleAction.get(pool.metadata.name!) ?? lastRecordedAction(pool)?.action;
+    const last = lastScale.get(pool.metadata.name!) ?? lastRecordedScale(pool);
     const launchSeconds = observedLaunchSeconds(instances, nodes);
     return {
       name: pool.metadata.name!,
@@ -158,19 +160,15 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
       },
       nodes: states,
       pendingLaunches,
-      ...(last !== undefined ? { lastScaleAt: last } : {}),
-      ...(lastAction === 'scale_up' || lastAction === 'scale_down' ? { lastScaleAction: lastAction } : {}),
+      ...(last !== undefined ? { lastScaleAt: last.at, lastScaleAction: last.action } : {}),
       ...(launchSeconds !== undefined ? { launchSeconds } : {}),
     };
   }
 
-  function lastRecordedAction(pool: WorkerPool) {
-    return [...(pool.status?.decisions ?? [])].reverse().find((d) => d.action !== 'maintain' && d.time);
-  }
-
-  function lastActionTime(pool: WorkerPool): number | undefined {
-    const last = lastRecordedAction(pool);
-    return last?.time ? Date.parse(last.time) / 1000 : undefined;
+  /** The last scaling action the pool's status records (this process's own are in lastScale). */
+  function lastRecordedScale(pool: WorkerPool): LastScale | undefined {
+    const last = [...(pool.status?.decisions ?? [])].reverse().find((d) => d.action !== 'maintain' && d.time);
+    return last?.time ? { at: Date.parse(last.time) / 1000, action: last.action === 'scaleUp' ? 'scale_up' : 'scale_down' } : undefined;
   }
 
   /** The pending groups this pool should answer: those it can host, where it is the cheapest that can. */
@@ -407,8 +405,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
       // new; the next step starts from more nodes, or later, and gets its own token.
       const token = `${pool.metadata.uid}:${current}:${Math.floor(decision.time)}`;
       const result = await provider.launch(context, count, token);
-      lastScaleAt.set(pool.metadata.name!, decision.time);
-      lastScaleAction.set(pool.metadata.name!, 'scale_up');
+      lastScale.set(pool.metadata.name!, { at: decision.time, action: 'scale_up' });
       const known = new Set([...instances.flatMap((i) => [i.id, i.nodeName ?? i.id]), ...state.nodes.map((n) => n.name)]);
       const fresh = result.instances.filter((i) => !known.has(i.id) && !known.has(i.nodeName ?? i.id));
       const names = fresh.map((i) => i.nodeName ?? i.id);
@@ -418,8 +415,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     const removable = decision.nodeNames.filter((name) => lifecycle.mayDrain(name) && state.nodes.some((n) => n.name === name && n.ourPods === 0)).slice(0, Math.max(0, current - state.minNodes));
     for (const name of removable) await setDraining(name, true);
     if (removable.length > 0) {
-      lastScaleAt.set(pool.metadata.name!, decision.time);
-      lastScaleAction.set(pool.metadata.name!, 'scale_down');
+      lastScale.set(pool.metadata.name!, { at: decision.time, action: 'scale_down' });
       emit(pool, 'Normal', 'ScaleDown', `${decision.reason}; cordoned ${removable.join(', ')} for removal`);
     }
     return { names: removable, done: removable.length, ...(removable.length === 0 ? { note: 'no chosen node is idle any more' } : {}) };
