@@ -13,8 +13,6 @@ export const INPUT_FILE_KEY = 'input.json';
 export const TERMINATION_MESSAGE_PATH = '/dev/termination-log';
 export const WORKER_SERVICE_ACCOUNT = 'drm-worker';
 export const WORKER_CONTAINER = 'worker';
-/** The pod annotation that holds a small input document, mounted as the input file by the downward API. */
-export const INPUT_ANNOTATION = ANNOTATIONS.input;
 /**
  * The largest input document carried in the pod itself. A pod's annotations may hold 256 KiB, but
  * every byte is kept in etcd and in every pod watcher's cache; a larger input gets its ConfigMap.
@@ -164,7 +162,7 @@ export function buildWorkerPod(subtask: Subtask, attempt: number, options: Worke
         [ANNOTATIONS.taskName]: subtask.spec.taskRef.name,
         // No autoscaler (ours or another, e.g. Karpenter) takes a node from under a running attempt.
         'karpenter.sh/do-not-disrupt': 'true',
-        ...(inlineInput !== undefined ? { [INPUT_ANNOTATION]: inlineInput } : {}),
+        ...(inlineInput !== undefined ? { [ANNOTATIONS.input]: inlineInput } : {}),
       },
       ownerReferences: [ownerReference(subtask)],
     },
@@ -204,7 +202,7 @@ export function buildWorkerPod(subtask: Subtask, attempt: number, options: Worke
       ],
       volumes: [
         inlineInput !== undefined
-          ? { name: 'input', downwardAPI: { items: [{ path: INPUT_FILE_KEY, fieldRef: { fieldPath: `metadata.annotations['${INPUT_ANNOTATION}']` } }] } }
+          ? { name: 'input', downwardAPI: { items: [{ path: INPUT_FILE_KEY, fieldRef: { fieldPath: `metadata.annotations['${ANNOTATIONS.input}']` } }] } }
           : { name: 'input', configMap: { name: inputConfigMapNameFor(name) } },
         { name: 'scratch', emptyDir: { sizeLimit: '1Gi' } },
       ],

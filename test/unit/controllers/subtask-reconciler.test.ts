@@ -6,7 +6,7 @@ import type { V1ConfigMap, V1Node, V1Pod } from '@kubernetes/client-node';
 import type { OrchestratedTask } from '../../../operator/api/orchestratedtask.js';
 import type { Subtask } from '../../../operator/api/subtask.js';
 import { makeSubtaskReconciler } from '../../../operator/controllers/subtask/reconciler.js';
-import { INPUT_ANNOTATION } from '../../../operator/controllers/subtask/pod.js';
+import { ANNOTATIONS } from '../../../operator/controllers/labels.js';
 import { createLogger } from '../../../operator/runtime/logger.js';
 import { apiError, FakeApiServer, FakeCache, quotaError, RecordingEvents } from '../../support/fake-kube.js';
 
@@ -94,9 +94,9 @@ describe('subtask reconciler: the input', () => {
     const { api, reconcile } = setup([1, 2]);
     await reconcile('ns/job-p0');
     const [pod] = api.list<V1Pod>('Pod');
-    const document = JSON.parse(pod!.metadata!.annotations![INPUT_ANNOTATION]!);
+    const document = JSON.parse(pod!.metadata!.annotations![ANNOTATIONS.input]!);
     expect(document).toEqual({ apiVersion: 'drm.dtf.io/v1alpha1', task: 'job', subtask: 'job-p0', namespace: 'ns', role: 'partition', index: 0, taskType: 'map', params: {}, items: [1, 2] });
-    expect(pod!.spec!.volumes).toContainEqual({ name: 'input', downwardAPI: { items: [{ path: 'input.json', fieldRef: { fieldPath: `metadata.annotations['${INPUT_ANNOTATION}']` } }] } });
+    expect(pod!.spec!.volumes).toContainEqual({ name: 'input', downwardAPI: { items: [{ path: 'input.json', fieldRef: { fieldPath: `metadata.annotations['${ANNOTATIONS.input}']` } }] } });
     expect(api.callsOf('createNamespacedConfigMap')).toHaveLength(0);
   });
 
@@ -104,7 +104,7 @@ describe('subtask reconciler: the input', () => {
     const { api, reconcile } = setup(bigItems);
     await reconcile('ns/job-p0');
     const [pod] = api.list<V1Pod>('Pod');
-    expect(pod!.metadata!.annotations![INPUT_ANNOTATION]).toBeUndefined();
+    expect(pod!.metadata!.annotations![ANNOTATIONS.input]).toBeUndefined();
     expect(pod!.spec!.volumes).toContainEqual({ name: 'input', configMap: { name: 'job-p0-input' } });
     const configMap = api.get<V1ConfigMap>('ConfigMap', 'job-p0-input', 'ns');
     expect(JSON.parse(configMap!.data!['input.json']!).items).toEqual(bigItems);

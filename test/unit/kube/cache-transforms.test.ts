@@ -6,7 +6,8 @@ import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { Subtask } from '../../../operator/api/subtask.js';
 import { placementOf } from '../../../operator/controllers/subtask/decide.js';
 import { podProgress, podTrouble } from '../../../operator/controllers/subtask/outcome.js';
-import { buildWorkerPod, INPUT_ANNOTATION } from '../../../operator/controllers/subtask/pod.js';
+import { ANNOTATIONS } from '../../../operator/controllers/labels.js';
+import { buildWorkerPod } from '../../../operator/controllers/subtask/pod.js';
 import { nodeInfoFrom } from '../../../operator/core/placement/feasibility.js';
 import { podRequests } from '../../../operator/core/placement/resources.js';
 import { cachedNode, cachedPod } from '../../../operator/kube/cache-transforms.js';
@@ -56,8 +57,8 @@ describe('cachedPod', () => {
 
   test('drops what no reader reads: env, volumes, mounts, images, commands, security contexts, IPs, managedFields, the inline input', () => {
     const json = JSON.stringify(slim);
-    expect(pod.metadata?.annotations?.[INPUT_ANNOTATION]).toBe(INLINE_INPUT);
-    expect(slim.metadata?.annotations?.[INPUT_ANNOTATION]).toBeUndefined();
+    expect(pod.metadata?.annotations?.[ANNOTATIONS.input]).toBe(INLINE_INPUT);
+    expect(slim.metadata?.annotations?.[ANNOTATIONS.input]).toBeUndefined();
     expect(slim.metadata?.managedFields).toBeUndefined();
     expect(slim.metadata?.annotations?.[LAST_APPLIED_ANNOTATION]).toBeUndefined();
     expect(slim.spec?.volumes).toBeUndefined();
@@ -76,7 +77,7 @@ describe('cachedPod', () => {
     expect(podTrouble(slim)).toEqual(podTrouble(pod));
     expect(placementOf(slim)).toEqual(placementOf(pod));
     const { managedFields: _managedFields, ...metadata } = pod.metadata!;
-    const { [LAST_APPLIED_ANNOTATION]: _lastApplied, [INPUT_ANNOTATION]: _input, ...annotations } = metadata.annotations!;
+    const { [LAST_APPLIED_ANNOTATION]: _lastApplied, [ANNOTATIONS.input]: _input, ...annotations } = metadata.annotations!;
     expect(slim.metadata).toEqual({ ...metadata, annotations });
     for (const field of ['nodeName', 'schedulerName', 'nodeSelector', 'affinity', 'tolerations', 'overhead'] as const) expect(slim.spec?.[field]).toEqual(pod.spec![field]);
     expect(slim.status).toEqual({ phase: 'Succeeded', startTime: pod.status!.startTime, conditions: pod.status!.conditions, containerStatuses: pod.status!.containerStatuses });
