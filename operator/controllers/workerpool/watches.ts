@@ -10,9 +10,9 @@ export function watchWorkerPools(caches: Caches, enqueue: (key: string) => void)
   caches.pools.addHandler((event, pool) => {
     if (event !== 'delete') enqueue(pool.metadata.name!);
   });
-  // A Node's status is rewritten by every heartbeat: at 1,000 nodes that alone kept each pool's
-  // reconcile running back to back. A pool looks again only when what it reads of a node changed
-  // (its periodic requeue still catches anything else).
+  // A Node's status is rewritten by every heartbeat, and with 1,000 nodes a pool's reconcile ran
+  // back to back (what woke it most was not measured). A pool looks again only when what it reads
+  // of a node changed (its periodic requeue still catches anything else).
   const seen = new Map<string, string>();
   caches.nodes.addHandler((event, node) => {
     const name = node.metadata?.name ?? '';

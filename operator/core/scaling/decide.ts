@@ -609,7 +609,7 @@ function detailedDecision(context: Context, pending: PendingWork | undefined, pr
       chosen.map((node) => node.name),
     );
   }
-  if (chosen.length === 0 && waiting > 0) return decision(context, 'maintain', withNote(cooldownWords, note));
+  if (waiting > 0) return decision(context, 'maintain', withNote(cooldownWords, note));
   return decision(context, 'maintain', withNote(`${whyShrink}, but no idle node can go (pods of ours, minNodes ${pool.minNodes}, or kept for what runs and arrives: ${describeAmounts(keep)})`, note));
 }
 
