@@ -51,9 +51,20 @@ export interface WorkerPoolReconcilerDeps {
 const ZERO: Amounts = { cpu: 0, memoryBytes: 0, gpu: 0 };
 const API_ACTION = { scale_up: 'scaleUp', scale_down: 'scaleDown', maintain: 'maintain' } as const;
 
-interface LastScale {
+export interface LastScale {
+  /** When (seconds). */
   at: number;
   action: 'scale_up' | 'scale_down';
+}
+
+/**
+ * The last scaling action a pool's status.decisions records, in the policy's names (the API says
+ * 'scaleUp'/'scaleDown'). After a restart the controller has no record of its own, and this is
+ * how the policy learns which way the pool last went.
+ */
+export function lastRecordedScale(decisions: WorkerPoolStatus['decisions']): LastScale | undefined {
+  const last = [...(decisions ?? [])].reverse().find((d) => d.action !== 'maintain' && d.time);
+  return last?.time ? { at: Date.parse(last.time) / 1000, action: last.action === 'scaleUp' ? 'scale_up' : 'scale_down' } : undefined;
 }
 
 function amountsOf(vector: { cpuMillis: number; memoryBytes: number; gpus: number }): Amounts {
@@ -137,7 +148,7 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
     });
     const pendingLaunches = (instances ?? []).filter((i) => i.state !== 'terminated' && i.state !== 'stopping' && !(i.nodeName && nodeNames.has(i.nodeName))).length;
     const scaling = pool.spec.scaling;
-    const last = lastScale.get(pool.metadata.name!) ?? lastRecordedScale(pool);
+    const last = lastScale.get(pool.metadata.name!) ?? lastRecordedScale(pool.status?.decisions);
     const launchSeconds = observedLaunchSeconds(instances, nodes);
     return {
       name: pool.metadata.name!,
@@ -163,12 +174,6 @@ export function makeWorkerPoolReconciler(deps: WorkerPoolReconcilerDeps) {
       ...(last !== undefined ? { lastScaleAt: last.at, lastScaleAction: last.action } : {}),
       ...(launchSeconds !== undefined ? { launchSeconds } : {}),
     };
-  }
-
-  /** The last scaling action the pool's status records (this process's own are in lastScale). */
-  function lastRecordedScale(pool: WorkerPool): LastScale | undefined {
-    const last = [...(pool.status?.decisions ?? [])].reverse().find((d) => d.action !== 'maintain' && d.time);
-    return last?.time ? { at: Date.parse(last.time) / 1000, action: last.action === 'scaleUp' ? 'scale_up' : 'scale_down' } : undefined;
   }
 
   /** The pending groups this pool should answer: those it can host, where it is the cheapest that can. */
