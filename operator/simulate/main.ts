@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parsePoolFile, PoolFileError, SIMULATE_NODE_ANNOTATION } from './pools.js';
-import { figuresOf, POLICIES, simulate, type Policy, type PolicyFigures, type SimulatedPool, type SimulationResult } from './simulation.js';
+import { figuresOf, PLACEMENTS, POLICIES, simulate, type Placement, type Policy, type PolicyFigures, type SimulatedPool, type SimulationResult } from './simulation.js';
 import { parseTrace, TRACE_HEADER, TraceError, type TraceTask } from './trace.js';
 
 const POLICY_CHOICES = ['both', 'as-written', ...POLICIES] as const;
@@ -27,6 +27,10 @@ Options:
   --provision-seconds N    seconds from launching a node to its being ready (default 60)
   --prediction-noise S     how wrong the predicted durations are: each is the truth times e^(S·z),
                            z standard normal, seeded (default 0: exact)
+  --placement P            scheduler (default: the head of each pool's queue on the node the
+                           operator's scheduler scores best) or predicted-end (an experiment, not
+                           what the operator's scheduler does: in predictive pools, on the busy node
+                           whose running work is predicted to end soonest after the subtask's end)
   --json                   JSON instead of a table: an array, one object per run, with policy,
                            nodeHours, cost, makespanSeconds, meanWaitSeconds, directionChanges
                            (node-hours to 3 decimals, cost to the cent, seconds to 0.1 s),
@@ -62,6 +66,7 @@ try {
       json: { type: 'boolean', default: false },
       'provision-seconds': { type: 'string' },
       'prediction-noise': { type: 'string' },
+      placement: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -99,6 +104,9 @@ if (values['prediction-noise'] !== undefined) {
   }
 }
 
+const placement = (values.placement ?? 'scheduler') as Placement;
+if (!PLACEMENTS.includes(placement)) fail(`--placement must be one of ${PLACEMENTS.join(', ')}, got ${JSON.stringify(values.placement)}`);
+
 function read(path: string, what: string): string {
   try {
     return readFileSync(path, 'utf8');
@@ -135,7 +143,7 @@ function poolsOf(file: string): SimulatedPool[] {
 const runs: Run[] = [];
 try {
   for (const { file, pools } of poolSets) {
-    for (const policy of policies) runs.push({ file, result: simulate(tasks, policy, { provisionSeconds, predictionNoise, ...(pools ? { pools } : {}) }) });
+    for (const policy of policies) runs.push({ file, result: simulate(tasks, policy, { provisionSeconds, predictionNoise, placement, ...(pools ? { pools } : {}) }) });
     // The same rows are left out under every policy: said once per pool set.
     const skipped = runs.at(-1)!.result.skipped;
     if (skipped) {

@@ -10,7 +10,9 @@
 //   operator's scheduler scores best (its packing term, core/placement utilizationWith: with the
 //   pool's placementPolicy binpack, the default, the node fullest after placing, averaged over the
 //   resources asked for; spread, the emptiest), then the next, and stops at the first that fits
-//   nowhere: strict arrival order, as a queue of pods would be bound.
+//   nowhere: strict arrival order, as a queue of pods would be bound. `placement: 'predicted-end'`
+//   (an experiment, not the operator's scheduler) places by predicted end time in predictive pools
+//   instead (chooseNode).
 // - A subtask holds its cpu, memory and GPUs for seconds_per_subtask, then frees them.
 // - Every intervalSeconds each pool's autoscaler runs decideScaling. A scale_up launches nodes
 //   that become ready provisionSeconds later (counted meanwhile as pendingLaunches); a scale_down
@@ -45,6 +47,9 @@ import { seededRandom } from '../core/random.js';
 import type { TraceTask } from './trace.js';
 
 export const POLICIES = ['predictive', 'threshold'] as const;
+export const PLACEMENTS = ['scheduler', 'predicted-end'] as const;
+/** How the simulator places subtasks (SimulationOptions.placement). */
+export type Placement = (typeof PLACEMENTS)[number];
 /** A policy forced on every pool, or `as-written`: each pool's own spec.scaling.predictive. */
 export type Policy = (typeof POLICIES)[number] | 'as-written';
 
@@ -74,6 +79,12 @@ export interface SimulationOptions {
    * 0.7× to 1.4×). Default 0: exact.
    */
   predictionNoise?: number;
+  /**
+   * How subtasks are placed: `scheduler` (the default), as the operator's scheduler does; or
+   * `predicted-end`, in predictive pools only, by predicted end time (chooseNode). The second is an
+   * experiment the operator's scheduler does not do.
+   */
+  placement?: Placement;
   /** Called with every decision and what it was decided from (for tests and tracing). */
   onDecision?: (step: { state: PoolState; pending: PendingWork | undefined; predicted: PredictedWork; decision: ScalingDecision }) => void;
 }
@@ -330,10 +341,48 @@ function fullness(node: SimNode, shape: Amounts): number {
   return Math.max(share(node.requested.cpu, shape.cpu), share(node.requested.memoryBytes, shape.memoryBytes), share(node.requested.gpu, shape.gpu));
 }
 
+/**
+ * Which of `candidates` (ready nodes with room for the request) the placer puts a subtask on, as
+ * an index; -1 when there is none.
+ * - Without `endsAt`: the operator's scheduler, its packing term (core/placement utilizationWith:
+ *   binpack the node fullest after placing, averaged over the resources asked for; spread the
+ *   emptiest); the pool's other terms are the same on every node of it. Ties: the first.
+ * - With `endsAt` (the subtask's predicted end; `--placement predicted-end`, an experiment for
+ *   predictive pools, not what the operator's scheduler does): a node already running work whose
+ *   predicted end (`endsAt` of the candidate: the latest of its running work) is the soonest at or
+ *   after the subtask's, so work that ends together shares nodes and a node is not kept by one long
+ *   subtask; when no running work lasts that long, the node whose work ends last; an empty node
+ *   only when no busy node has room. Ties: the packing term.
+ */
+export function chooseNode(candidates: ReadonlyArray<{ requested: Amounts; pods: number; endsAt?: number }>, request: Amounts, shape: Amounts, options: { binpack: boolean; endsAt?: number }): number {
+  const allocatable = vectorOf(shape);
+  const wanted = vectorOf(request);
+  const mine = options.endsAt;
+  let best = -1;
+  let bestKey: [number, number, number] | undefined;
+  candidates.forEach((node, index) => {
+    const after = utilizationWith(wanted, allocatable, { ...vectorOf(node.requested), pods: node.pods });
+    const packing = options.binpack ? after : 1 - after;
+    // Higher is better, compared in order: the end-time rank and key (0 without endsAt), then packing.
+    let key: [number, number, number] = [0, 0, packing];
+    if (mine !== undefined) {
+      if (node.endsAt === undefined) key = [0, 0, packing];
+      else if (node.endsAt >= mine - EPSILON) key = [2, -(node.endsAt - mine), packing];
+      else key = [1, node.endsAt, packing];
+    }
+    if (bestKey === undefined || key[0] > bestKey[0] || (key[0] === bestKey[0] && (key[1] > bestKey[1] + EPSILON || (Math.abs(key[1] - bestKey[1]) <= EPSILON && key[2] > bestKey[2] + EPSILON)))) {
+      best = index;
+      bestKey = key;
+    }
+  });
+  return best;
+}
+
 /** Runs one policy over a trace; rows no pool can hold are left out and reported in `skipped`. */
 export function simulate(allTasks: readonly TraceTask[], policy: Policy, options: SimulationOptions = {}): SimulationResult {
   let tasks = allTasks;
   const provisionSeconds = options.provisionSeconds ?? 60;
+  const placement = options.placement ?? 'scheduler';
   if (!Number.isFinite(provisionSeconds) || provisionSeconds < 0) throw new Error(`provisionSeconds must be a number ≥ 0, got ${provisionSeconds}`);
   const configs = (options.pools ?? defaultPools(policy === 'threshold' ? 'threshold' : 'predictive')).map((config) =>
     policy === 'as-written' ? config : { ...config, state: { ...config.state, scaling: { ...config.state.scaling, predictive: policy === 'predictive' } } },
@@ -396,27 +445,24 @@ export function simulate(allTasks: readonly TraceTask[], policy: Policy, options
     pool.nodeSeconds += now - node.launchedAt;
   };
 
+  /** When the work running on a node is predicted to end, the latest of it; undefined when none runs. */
+  const predictedEnd = (node: SimNode): number | undefined => {
+    let end: number | undefined;
+    for (const id of node.running) end = Math.max(end ?? Number.NEGATIVE_INFINITY, subtasks[id]!.startedAt! + subtasks[id]!.predictedSeconds);
+    return end;
+  };
+
   const place = (pool: PoolRuntime, now: number) => {
     const shape = pool.config.state.nodeShape;
-    const allocatable = vectorOf(shape);
     const binpack = pool.config.placementPolicy === 'binpack';
+    const byEnd = placement === 'predicted-end' && pool.config.state.scaling.predictive;
     while (pool.queueHead < pool.queue.length) {
       const id = pool.queue[pool.queueHead]!;
       const subtask = subtasks[id]!;
-      const request = vectorOf(subtask.request);
-      let best: SimNode | undefined;
-      let bestScore = Number.NEGATIVE_INFINITY;
-      for (const node of pool.nodes) {
-        if (node.readyAt === undefined || !fits(subtask.request, node, shape)) continue;
-        // The scheduler's packing term (core/placement/fitness); the pool's other terms are the
-        // same on every node of it.
-        const after = utilizationWith(request, allocatable, { ...vectorOf(node.requested), pods: node.running.size });
-        const score = binpack ? after : 1 - after;
-        if (score > bestScore + EPSILON) {
-          best = node;
-          bestScore = score;
-        }
-      }
+      const ready = pool.nodes.filter((node) => node.readyAt !== undefined && fits(subtask.request, node, shape));
+      const candidates = ready.map((node) => ({ requested: node.requested, pods: node.running.size, ...(byEnd ? { endsAt: predictedEnd(node) } : {}) }));
+      const at = chooseNode(candidates, subtask.request, shape, { binpack, ...(byEnd ? { endsAt: now + subtask.predictedSeconds } : {}) });
+      const best = ready[at];
       if (!best) break;
       pool.queueHead += 1;
       subtask.startedAt = now;
