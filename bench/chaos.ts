@@ -2,7 +2,7 @@
 // on kwok nodes and a pipeline on a real node (the real worker, so its merged result has values;
 // kwok nodes when there is none), kill the leading operator (two replicas, leader election) at random
 // moments, restart kube-apiserver and etcd, delete a tenth of the nodes that run subtasks, and
-// throttle the operator's API requests; then check that nothing was lost or done twice. The faults
+// throttle the API (kube-apiserver restarted with low in-flight limits for a while); then check that nothing was lost or done twice. The faults
 // and the time each took to recover are the report; the checks are pass/fail.
 import { KubeConfig } from '@kubernetes/client-node';
 import { spawnSync } from 'node:child_process';
@@ -94,10 +94,21 @@ async function killAndWait(pid: number, signal: NodeJS.Signals): Promise<void> {
  * answers. Not the real node, which runs on (its kubelet reconnects): its `up` would also rebuild
  * the images.
  */
-function clusterUp(): void {
-  const result = spawnSync('bash', [path.join(rootDir, 'hack', 'cluster.sh'), 'up'], { env: { ...process.env, KUBECONFIG: '', DRM_REAL_NODES: '0' }, encoding: 'utf8', timeout: 300_000 });
+/** Starts what of the control plane is not running; `apiserverArgs` are kube-apiserver's extra flags. */
+function clusterUp(apiserverArgs = ''): void {
+  const env = { ...process.env, KUBECONFIG: '', DRM_REAL_NODES: '0', DRM_APISERVER_EXTRA_ARGS: apiserverArgs };
+  const result = spawnSync('bash', [path.join(rootDir, 'hack', 'cluster.sh'), 'up'], { env, encoding: 'utf8', timeout: 300_000 });
   if (result.status !== 0) throw new Error(`cluster.sh up failed: ${result.stderr}`);
 }
+
+/** SIGKILL to a control-plane component, started again (kube-apiserver with `apiserverArgs`), until the API answers. */
+async function restart(component: 'etcd' | 'kube-apiserver', apiserverArgs = ''): Promise<void> {
+  await killAndWait(pidOf(component), 'SIGKILL');
+  clusterUp(apiserverArgs);
+  await waitUntil('the API server answering', apiAnswers, 180_000);
+}
+
+const restartApiserver = (apiserverArgs = '') => restart('kube-apiserver', apiserverArgs);
 
 const apiAnswers = () => kubectl(['get', '--raw', '/readyz', '--request-timeout=3s']).code === 0;
 
@@ -128,6 +139,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     return undefined;
   };
   const leaders: ChaosReport['leaders'] = { samples: 0, bothLeading: 0, exits: 0 };
+  // Set while kube-apiserver runs with the throttle's limits, so that a failure lifts them.
+  let throttled = false;
   const leaderPoll = setInterval(() => {
     // A replica that lost its lease exits; its Deployment would start it again.
     for (const replica of replicas) {
@@ -203,9 +216,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         case 'restart-apiserver':
         case 'restart-etcd': {
           const component = kind === 'restart-etcd' ? 'etcd' : 'kube-apiserver';
-          await killAndWait(pidOf(component), 'SIGKILL');
-          clusterUp();
-          await waitUntil('the API server answering', apiAnswers, 180_000);
+          await restart(component);
           await waitUntil('a leader', async () => (await leader()) !== undefined, 180_000);
           return { detail: `SIGKILL to ${component}, started again`, recoverySeconds: since() };
         }
@@ -227,14 +238,18 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         }
         case 'throttle-api': {
           const before = completedCount(namespace);
-          throttle(true);
+          await restartApiserver(THROTTLED_APISERVER_ARGS);
+          throttled = true;
           await sleep(options.throttleSeconds * 1000);
-          throttle(false);
+          const duringThrottle = completedCount(namespace) - before;
+          const rejected = rejectedByPriorityLevel();
+          await restartApiserver();
+          throttled = false;
           const lifted = performance.now();
           const afterLift = completedCount(namespace);
           const allDone = () => taskPhases(namespace).every((p) => p === 'Completed');
           await waitUntil('progress after the throttle', () => allDone() || completedCount(namespace) > afterLift, 600_000);
-          return { detail: `operator's requests limited to 1 concurrent, queue of 4, for ${options.throttleSeconds} s (${afterLift - before} subtasks completed meanwhile)`, recoverySeconds: (performance.now() - lifted) / 1000 };
+          return { detail: `kube-apiserver restarted with ${THROTTLED_APISERVER_ARGS} for ${options.throttleSeconds} s, then without (${duringThrottle} subtasks completed meanwhile; requests rejected with 429 by priority level: ${rejected})`, recoverySeconds: (performance.now() - lifted) / 1000 };
         }
       }
     }
@@ -251,7 +266,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     return { faults, seconds: elapsed(), leaders, ...report };
   } finally {
     clearInterval(leaderPoll);
-    throttle(false);
+    if (throttled) await restartApiserver();
     await Promise.all(replicas.map((r) => r.process.stop()));
     kubectl(['delete', 'namespace', namespace, '--wait=false']);
     kubectl(['delete', 'workerpool', pool, realPool, '--ignore-not-found', '--wait=false']);
@@ -337,7 +352,16 @@ function completedCount(namespace: string): number {
   return subtasksOf(namespace).filter((s) => s.status?.phase === 'Completed').length;
 }
 
-const THROTTLE = 'drm-chaos-throttle';
+/** apiserver_flowcontrol_rejected_requests_total summed by priority level (since the API server started), e.g. `workload-low 12`. */
+function rejectedByPriorityLevel(): string {
+  const metrics = kubectl(['get', '--raw', '/metrics']).stdout;
+  const byLevel = new Map<string, number>();
+  for (const match of metrics.matchAll(/^apiserver_flowcontrol_rejected_requests_total\{[^}]*priority_level="([^"]+)"[^}]*\} (\S+)$/gm)) {
+    byLevel.set(match[1]!, (byLevel.get(match[1]!) ?? 0) + Number(match[2]));
+  }
+  return [...byLevel].map(([level, count]) => `${level} ${count}`).join(', ') || 'none';
+}
+
 const OPERATOR_ACCOUNT = 'drm-chaos-operator';
 
 /**
@@ -366,46 +390,13 @@ function operatorIdentity(): string {
 }
 
 /**
- * API Priority and Fairness in place of a restart with a low --max-requests-inflight: the same
- * 429s and queueing, for the operators' requests only (kwok, the scheduler and the controller
- * manager go on): their ServiceAccount goes into a priority level of the smallest share and a
- * short queue.
+ * The throttle: kube-apiserver's in-flight limits, which API Priority and Fairness divides among
+ * its priority levels (`--max-requests-inflight` plus `--max-mutating-requests-inflight` seats in
+ * all), so requests queue and, past the queues, get 429s. The operators' ServiceAccount lands in
+ * `workload-low`; kwok, as system:masters, is exempt, and the scheduler, the controller manager and
+ * the kubelet share the few seats of the system levels.
  */
-function throttle(on: boolean): void {
-  if (!on) {
-    kubectl(['delete', 'flowschema', THROTTLE, '--ignore-not-found']);
-    kubectl(['delete', 'prioritylevelconfiguration', THROTTLE, '--ignore-not-found']);
-    return;
-  }
-  kubectlOk(['apply', '-f', '-'], manifestInput({
-    apiVersion: 'v1',
-    kind: 'List',
-    items: [
-      {
-        apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
-        kind: 'PriorityLevelConfiguration',
-        metadata: { name: THROTTLE },
-        spec: { type: 'Limited', limited: { nominalConcurrencyShares: 1, lendablePercent: 0, limitResponse: { type: 'Queue', queuing: { queues: 1, handSize: 1, queueLengthLimit: 4 } } } },
-      },
-      {
-        apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
-        kind: 'FlowSchema',
-        metadata: { name: THROTTLE },
-        spec: {
-          priorityLevelConfiguration: { name: THROTTLE },
-          matchingPrecedence: 100,
-          distinguisherMethod: { type: 'ByUser' },
-          rules: [
-            {
-              subjects: [{ kind: 'ServiceAccount', serviceAccount: { name: OPERATOR_ACCOUNT, namespace: 'default' } }],
-              resourceRules: [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'], namespaces: ['*'], clusterScope: true }],
-            },
-          ],
-        },
-      },
-    ],
-  }));
-}
+const THROTTLED_APISERVER_ARGS = '--max-requests-inflight=2 --max-mutating-requests-inflight=1';
 
 function check(namespace: string, options: ChaosOptions, nodeLosses: string[], expected: Record<string, unknown>): Omit<ChaosReport, 'faults' | 'seconds' | 'leaders'> {
   const checks: ChaosReport['checks'] = [];

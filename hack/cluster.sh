@@ -21,6 +21,8 @@ APISERVER_URL="https://127.0.0.1:${APISERVER_PORT}"
 # host holds (hack/node.sh): a second control plane with real nodes needs ranges of its own.
 SERVICE_CIDR="${DRM_SERVICE_CIDR:-10.96.0.0/16}"
 SERVICE_IP="${DRM_SERVICE_IP:-10.96.0.1}"
+# Extra kube-apiserver flags, split on spaces (the chaos suite restarts it with low in-flight limits).
+read -ra APISERVER_EXTRA_ARGS <<<"${DRM_APISERVER_EXTRA_ARGS:-}"
 # Start order; `down` stops in reverse.
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 
@@ -196,7 +198,8 @@ up() {
     --service-cluster-ip-range "$SERVICE_CIDR" --authorization-mode Node,RBAC \
     --endpoint-reconciler-type none --allow-privileged=true --profiling=false \
     --kubelet-preferred-address-types InternalIP --kubelet-certificate-authority "$PKI/ca.crt" \
-    --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" --kubelet-client-key "$PKI/apiserver-kubelet-client.key"
+    --kubelet-client-certificate "$PKI/apiserver-kubelet-client.crt" --kubelet-client-key "$PKI/apiserver-kubelet-client.key" \
+    "${APISERVER_EXTRA_ARGS[@]}"
   wait_for kube-apiserver 120 apiserver_ready
 
   start kube-controller-manager --kubeconfig "$CLUSTER_DIR/controller-manager.kubeconfig" \
