@@ -23,9 +23,10 @@
 // - What the predictive policy is told (PredictedWork): the remaining resource-seconds of the
 //   subtasks running and queued now, and each one's remaining or whole duration, exactly: what a
 //   perfect predictor of durations would say about work that has already arrived; and the
-//   resources requested by arrivals over the last horizonSeconds + scaleDownIdleSeconds. Nothing
-//   about future arrivals. Each running subtask names its node. PoolState.launchSeconds is
-//   provisionSeconds.
+//   resources requested by arrivals over the last horizonSeconds + scaleDownIdleSeconds, and the
+//   most one task of them asked for within horizonSeconds (largestArrival, which the WorkerPool
+//   controller does not give yet). Nothing about future arrivals. Each running subtask names its
+//   node. PoolState.launchSeconds is provisionSeconds.
 import { utilizationWith } from '../core/placement/fitness.js';
 import { parseQuantity } from '../core/placement/quantity.js';
 import type { ResourceVector } from '../core/placement/resources.js';
@@ -553,7 +554,13 @@ export function simulate(allTasks: readonly TraceTask[], policy: Policy, options
     while (pool.arrivals.length > 0 && pool.arrivals[0]!.at <= now - window) pool.arrivals.shift();
     const arrived = pool.arrivals.reduce((total, arrival) => ({ cpu: total.cpu + arrival.amounts.cpu, memoryBytes: total.memoryBytes + arrival.amounts.memoryBytes, gpu: total.gpu + arrival.amounts.gpu }), { cpu: 0, memoryBytes: 0, gpu: 0 });
     const arrivingPerSecond = amountsTimes(arrived, 1 / window);
-    return { ...work, running, queued, arrivingPerSecond };
+    // The size of the recent arrivals: per resource, the most one task asked for within the horizon.
+    const largestArrival = { cpu: 0, memoryBytes: 0, gpu: 0 };
+    for (const arrival of pool.arrivals) {
+      if (arrival.at <= now - horizonSeconds) continue;
+      for (const resource of ['cpu', 'memoryBytes', 'gpu'] as const) largestArrival[resource] = Math.max(largestArrival[resource], arrival.amounts[resource]);
+    }
+    return { ...work, running, queued, arrivingPerSecond, largestArrival };
   };
 
   const apply = (poolIndex: number, decision: ScalingDecision, now: number) => {

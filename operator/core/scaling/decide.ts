@@ -21,7 +21,9 @@
 //   only: the first removal after a scale-up waits for the cooldown and for utilization below
 //   scaleDownThreshold (a busy pool keeps its idle nodes, since removing one is what the next
 //   arrival of heavy-tailed work reverses), growing ahead after a scale-down waits for the
-//   cooldown; removals that continue a scale-down wait for neither. With the totals only, the work known now (running
+//   cooldown; removals that continue a scale-down wait for neither. Told the size of the recent
+//   arrivals (predicted.largestArrival), the pool is busy by what will still run a launch from
+//   now, and that first removal also keeps room for the largest recent task. With the totals only, the work known now (running
 //   and pending) could use at most `requested + pending` at once; the predictor says how many
 //   resource-seconds it amounts to over the horizon, and the pool is sized for targetUtilization
 //   over the time the capacity is billed: the horizon plus the scaleDownIdleSeconds a node must
@@ -525,6 +527,26 @@ export function nodesToStartPromptly(pool: PoolState, running: NonNullable<Predi
 }
 
 /**
+ * Requested over allocatable on the ready nodes that stay, per resource and the highest, as it
+ * will be `seconds` from now: less the requests of the running subtasks predicted to end by then.
+ * A subtask past its predicted end (0 s remaining) is counted as still running: when it ends is
+ * not known. Undefined when no node is ready.
+ */
+export function utilizationAfter(pool: PoolState, running: NonNullable<PredictedWork['running']>, seconds: number): (Amounts & { max: number }) | undefined {
+  const ready = stayingNodes(pool).filter((node) => node.ready);
+  if (ready.length === 0) return undefined;
+  const names = new Set(ready.map((node) => node.name));
+  const allocatable = sum(ready.map((node) => node.allocatable));
+  const requested = sum(ready.map((node) => node.requested));
+  for (const item of running) {
+    if (item.remainingSeconds <= 0 || item.remainingSeconds > seconds || (item.node !== undefined && !names.has(item.node))) continue;
+    for (const resource of RESOURCES) requested[resource] = Math.max(0, requested[resource] - item.request[resource]);
+  }
+  const share = amounts((resource) => (allocatable[resource] > 0 ? requested[resource] / allocatable[resource] : 0));
+  return { ...share, max: Math.max(share.cpu, share.memoryBytes, share.gpu) };
+}
+
+/**
  * What the recent arrivals will ask for before a node launched now is ready: the arrival rate
  * (predicted.arrivingPerSecond) times launchSeconds, on top of what is requested now. Zero without
  * an arrival rate.
@@ -551,6 +573,10 @@ function arrivalsWithinLaunch(pool: PoolState, predicted: PredictedWork | undefi
  *   idle node of a busy pool is what the next arrival reverses (see docs/autoscaling.md,
  *   "Flapping on heavy-tailed work"). After a scale-down, idle nodes go as they empty, whatever
  *   the utilization and the cooldown: that continues the same shrink.
+ * - told the size of the recent arrivals (predicted.largestArrival): the busy rule weighs the
+ *   utilization a launch from now (utilizationAfter: work predicted to end by then does not hold
+ *   the pool busy), and the first removal after a scale-up keeps, besides what runs, the more of
+ *   the arrivals within launchSeconds and the largest task that arrived within horizonSeconds.
  */
 function detailedDecision(context: Context, pending: PendingWork | undefined, predicted: PredictedWork, words: { sizing: string; predicted: string; note: string | undefined; need: Amounts }): ScalingDecision {
   const { pool, now } = context;
@@ -581,6 +607,11 @@ function detailedDecision(context: Context, pending: PendingWork | undefined, pr
   const requested = requestedOnStaying(pool);
   const arriving = arrivalsWithinLaunch(pool, predicted);
   const keep = amounts((resource) => requested[resource] + arriving[resource]);
+  // Told the size of the recent arrivals, the first removal after a scale-up also keeps room for
+  // the largest task that arrived within the horizon: a rate spreads a burst's task thin, and
+  // that task arriving again is what reverses the removal.
+  const largest = predicted.largestArrival;
+  const keepAfterGrowth = largest ? amounts((resource) => requested[resource] + Math.max(arriving[resource], largest[resource])) : keep;
   const ahead = nodesToReach(pool, keep, capacity);
   if (ahead > 0 && waiting <= 0 && RESOURCES.some((resource) => arriving[resource] > EPSILON)) {
     return grow(context, ahead, `what runs plus what arrives at the recent rate within ${lead} s (${describeAmounts(keep)}) exceeds the nodes there and coming (${describeAmounts(capacity)})`, sizing, note);
@@ -590,19 +621,24 @@ function detailedDecision(context: Context, pending: PendingWork | undefined, pr
   if (forecast > 0 && waiting <= 0 && projected > pool.scaling.scaleUpThreshold) {
     return grow(context, forecast, `the predicted work would use ${round(Math.min(projected, 99), 2)} of the pool${words.predicted}`, sizing, note);
   }
-  const utilization = poolUtilization(pool);
-  const utilizationWords = utilization ? `utilization ${round(utilization.max, 2)}` : 'no ready nodes';
+  // Whether the pool is busy: by what is requested now, or, told the size of the recent arrivals,
+  // by what will still run once a node launched now would be ready (work ending before then does
+  // not hold the pool busy; work past its predicted end is counted, its end unknown).
+  const utilization = largest ? utilizationAfter(pool, predicted.running!, lead) : poolUtilization(pool);
+  const utilizationWords = utilization ? `utilization ${largest ? `${lead} s from now ` : ''}${round(utilization.max, 2)}` : 'no ready nodes';
   if (!shrinking && utilization !== undefined && utilization.max >= pool.scaling.scaleDownThreshold) {
     return decision(context, 'maintain', withNote(`${utilizationWords} ≥ ${pool.scaling.scaleDownThreshold}: the pool is busy and keeps its nodes for the next arrivals`, note));
   }
-  const chosen = pickRemovals(pool, removable(pool, undefined, true), keep, Number.POSITIVE_INFINITY);
+  const kept = shrinking ? keep : keepAfterGrowth;
+  const chosen = pickRemovals(pool, removable(pool, undefined, true), kept, Number.POSITIVE_INFINITY);
   const whyShrink = shrinking ? 'continuing the last scale-down' : `${utilizationWords} < ${pool.scaling.scaleDownThreshold}`;
+  const keptWords = kept === keep ? `what arrives at the recent rate within ${lead} s` : `the more of what arrives at the recent rate within ${lead} s and the largest task that arrived within ${pool.scaling.horizonSeconds} s`;
   if (chosen.length > 0) {
     return decision(
       context,
       'scale_down',
       withNote(
-        `${whyShrink}: removing ${plural(chosen.length, 'idle node')} without pods of ours (${chosen.map((node) => node.name).join(', ')}), keeping what runs plus what arrives at the recent rate within ${lead} s (${describeAmounts(keep)})`,
+        `${whyShrink}: removing ${plural(chosen.length, 'idle node')} without pods of ours (${chosen.map((node) => node.name).join(', ')}), keeping what runs plus ${keptWords} (${describeAmounts(kept)})`,
         note,
       ),
       chosen.length,
@@ -610,7 +646,7 @@ function detailedDecision(context: Context, pending: PendingWork | undefined, pr
     );
   }
   if (waiting > 0) return decision(context, 'maintain', withNote(cooldownWords, note));
-  return decision(context, 'maintain', withNote(`${whyShrink}, but no idle node can go (pods of ours, minNodes ${pool.minNodes}, or kept for what runs and arrives: ${describeAmounts(keep)})`, note));
+  return decision(context, 'maintain', withNote(`${whyShrink}, but no idle node can go (pods of ours, minNodes ${pool.minNodes}, or kept for what runs plus ${keptWords}: ${describeAmounts(kept)})`, note));
 }
 
 function predictiveDecision(pool: PoolState, pending: PendingWork | undefined, predicted: PredictedWork | undefined, now: number): ScalingDecision {

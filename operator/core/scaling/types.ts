@@ -92,6 +92,14 @@ export interface PredictedWork {
    * before a node removed now would have paid off. Omitted: no arrivals are expected.
    */
   arrivingPerSecond?: Amounts;
+  /**
+   * Per resource, the most one task (all its subtasks together) that arrived for the pool within
+   * the last horizonSeconds asked for: the size of the recent arrivals, which a rate does not
+   * tell. With it (and `running`), the first removal after a scale-up keeps room for such a task,
+   * and the pool counts as busy by what will still run a launch from now (detailedDecision).
+   * Omitted: neither (the WorkerPool controller does not give it yet; the simulator does).
+   */
+  largestArrival?: Amounts;
   /** The pending subtasks of `pending`, in queue order, each with its predicted seconds (with `running`). */
   queued?: ReadonlyArray<{ request: Amounts; seconds: number }>;
 }

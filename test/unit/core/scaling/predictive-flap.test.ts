@@ -2,7 +2,7 @@
 // next arrivals) and the fix (removalFloor), and queued work that would wait past the horizon
 // (queuedStarts). Pure: pools, running and queued subtasks in, decisions out.
 import { describe, expect, test } from '@jest/globals';
-import { decideScaling, nodesToStartPromptly, queuedStarts, removalFloor, type PredictedWork } from '../../../../operator/core/scaling/index.js';
+import { decideScaling, nodesToStartPromptly, queuedStarts, removalFloor, utilizationAfter, type PredictedWork } from '../../../../operator/core/scaling/index.js';
 import { amounts, busyNode, cpuPool, idleNode, pendingOf } from './builders.js';
 
 const NOW = 10_000;
@@ -212,5 +212,50 @@ describe('hysteresis against reversals only', () => {
     const tight = detail(4 / 60, [runningOn('cpu-1', 8), runningOn('cpu-2', 6)]);
     expect(decideScaling(pool, undefined, tight, NOW).action).toBe('maintain');
     expect(decideScaling({ ...pool, lastScaleAt: NOW - 400 }, undefined, tight, NOW).action).toBe('scale_up');
+  });
+});
+
+describe('told the size of the recent arrivals (largestArrival)', () => {
+  // Two subtasks hold 12 of 24 cores (utilization 0.5), the third node is idle; the last action,
+  // a scale-up, was long ago (cooldown over).
+  const nodes = [busyNode('cpu-1', 6, 1), busyNode('cpu-2', 6, 1), idleNode('cpu-3', 30)];
+  const grown = cpuPool({ nodes, launchSeconds: 60, lastScaleAt: NOW - 1000, lastScaleAction: 'scale_up' });
+  const ending = (seconds: number) => [
+    { request: amounts(6, 6), remainingSeconds: seconds, node: 'cpu-1' },
+    { request: amounts(6, 6), remainingSeconds: seconds, node: 'cpu-2' },
+  ];
+  const sized = (running: NonNullable<PredictedWork['running']>, largest = amounts()) => ({ ...detail(0, running), largestArrival: largest });
+
+  test('a pool busy now whose work ends within a launch is not busy: its idle node goes (without the size, the busy rule keeps it)', () => {
+    expect(decideScaling(grown, undefined, detail(0, ending(30)), NOW).reason).toMatch(/utilization 0.5 ≥ 0.3: the pool is busy/);
+    const decision = decideScaling(grown, undefined, sized(ending(30)), NOW);
+    expect([decision.action, decision.nodeNames]).toEqual(['scale_down', ['cpu-3']]);
+    expect(decision.reason).toMatch(/^utilization 60 s from now 0 < 0.3/);
+  });
+
+  test('work that still runs a launch from now, or is past its predicted end (when it ends is unknown), keeps the pool busy', () => {
+    expect(decideScaling(grown, undefined, sized(ending(600)), NOW).reason).toMatch(/utilization 60 s from now 0.5 ≥ 0.3: the pool is busy/);
+    expect(decideScaling(grown, undefined, sized(ending(0)), NOW).reason).toMatch(/utilization 60 s from now 0.5 ≥ 0.3: the pool is busy/);
+  });
+
+  test('utilizationAfter: less what ends by then, on the ready nodes that stay', () => {
+    const running = [...ending(30), { request: amounts(6, 6), remainingSeconds: 30, node: 'elsewhere' }];
+    expect(utilizationAfter(grown, running, 60)!.cpu).toBeCloseTo(0, 9);
+    expect(utilizationAfter(grown, running, 10)!.cpu).toBeCloseTo(0.5, 9);
+    expect(utilizationAfter(cpuPool(), running, 60)).toBeUndefined();
+  });
+
+  test('the first removal after a scale-up keeps room for the largest task that arrived within the horizon; a removal after a scale-down does not', () => {
+    // 2 of 40 cores requested (utilization 0.05); a task of 12 cores arrived within the horizon:
+    // 2 + 12 cores stay, so one idle node (8 cores) stays beside cpu-1.
+    const quiet = [busyNode('cpu-1', 2, 1), idleNode('cpu-2', 90), idleNode('cpu-3', 60), idleNode('cpu-4', 30), idleNode('cpu-5', 0)];
+    const running = [{ request: amounts(2, 2), remainingSeconds: 7200, node: 'cpu-1' }];
+    const pool = cpuPool({ nodes: quiet, launchSeconds: 60, lastScaleAt: NOW - 1000, lastScaleAction: 'scale_up' });
+    const keeping = decideScaling(pool, undefined, sized(running, amounts(12, 12)), NOW);
+    expect([keeping.action, keeping.nodeNames]).toEqual(['scale_down', ['cpu-2', 'cpu-3', 'cpu-4']]);
+    expect(keeping.reason).toMatch(/the largest task that arrived within 600 s \(cpu 14, memory 14Gi\)/);
+    // Without the size, or after a scale-down (continuing the shrink reverses nothing), all four go.
+    expect(decideScaling(pool, undefined, detail(0, running), NOW).nodeNames).toHaveLength(4);
+    expect(decideScaling({ ...pool, lastScaleAction: 'scale_down' }, undefined, sized(running, amounts(12, 12)), NOW).nodeNames).toHaveLength(4);
   });
 });
