@@ -29,8 +29,9 @@ Options:
                            z standard normal, seeded (default 0: exact)
   --placement P            scheduler (default: the head of each pool's queue on the node the
                            operator's scheduler scores best) or predicted-end (an experiment, not
-                           what the operator's scheduler does: in predictive pools, on the busy node
-                           whose running work is predicted to end soonest after the subtask's end)
+                           what the operator's scheduler does: in predictive pools, on a node whose
+                           running work is predicted to outlast the subtask, the soonest ending;
+                           else where the scheduler would put it)
   --json                   JSON instead of a table: an array, one object per run, with policy,
                            nodeHours, cost, makespanSeconds, meanWaitSeconds, directionChanges
                            (node-hours to 3 decimals, cost to the cent, seconds to 0.1 s),

@@ -12,7 +12,7 @@
 //   resources asked for; spread, the emptiest), then the next, and stops at the first that fits
 //   nowhere: strict arrival order, as a queue of pods would be bound. `placement: 'predicted-end'`
 //   (an experiment, not the operator's scheduler) places by predicted end time in predictive pools
-//   instead (chooseNode).
+//   first (chooseNode).
 // - A subtask holds its cpu, memory and GPUs for seconds_per_subtask, then frees them.
 // - Every intervalSeconds each pool's autoscaler runs decideScaling. A scale_up launches nodes
 //   that become ready provisionSeconds later (counted meanwhile as pendingLaunches); a scale_down
@@ -349,11 +349,10 @@ function fullness(node: SimNode, shape: Amounts): number {
  *   binpack the node fullest after placing, averaged over the resources asked for; spread the
  *   emptiest); the pool's other terms are the same on every node of it. Ties: the first.
  * - With `endsAt` (the subtask's predicted end; `--placement predicted-end`, an experiment for
- *   predictive pools, not what the operator's scheduler does): a node already running work whose
- *   predicted end (`endsAt` of the candidate: the latest of its running work) is the soonest at or
- *   after the subtask's, so work that ends together shares nodes and a node is not kept by one long
- *   subtask; when no running work lasts that long, the node whose work ends last; an empty node
- *   only when no busy node has room. Ties: the packing term.
+ *   predictive pools, not what the operator's scheduler does): a node whose running work is
+ *   predicted to outlast the subtask (`endsAt` of the candidate: the latest end of its running
+ *   work), the one ending soonest, so the subtask keeps no node alive longer than it would be
+ *   anyway; when no running work lasts that long, the scheduler's choice. Ties: the packing term.
  */
 export function chooseNode(candidates: ReadonlyArray<{ requested: Amounts; pods: number; endsAt?: number }>, request: Amounts, shape: Amounts, options: { binpack: boolean; endsAt?: number }): number {
   const allocatable = vectorOf(shape);
@@ -364,13 +363,10 @@ export function chooseNode(candidates: ReadonlyArray<{ requested: Amounts; pods:
   candidates.forEach((node, index) => {
     const after = utilizationWith(wanted, allocatable, { ...vectorOf(node.requested), pods: node.pods });
     const packing = options.binpack ? after : 1 - after;
-    // Higher is better, compared in order: the end-time rank and key (0 without endsAt), then packing.
-    let key: [number, number, number] = [0, 0, packing];
-    if (mine !== undefined) {
-      if (node.endsAt === undefined) key = [0, 0, packing];
-      else if (node.endsAt >= mine - EPSILON) key = [2, -(node.endsAt - mine), packing];
-      else key = [1, node.endsAt, packing];
-    }
+    // Higher is better, compared in order: outlasting the subtask (1) or not (0), how soon such a
+    // node's work ends after the subtask's, then packing.
+    const outlasts = mine !== undefined && node.endsAt !== undefined && node.endsAt >= mine - EPSILON;
+    const key: [number, number, number] = outlasts ? [1, -(node.endsAt! - mine!), packing] : [0, 0, packing];
     if (bestKey === undefined || key[0] > bestKey[0] || (key[0] === bestKey[0] && (key[1] > bestKey[1] + EPSILON || (Math.abs(key[1] - bestKey[1]) <= EPSILON && key[2] > bestKey[2] + EPSILON)))) {
       best = index;
       bestKey = key;

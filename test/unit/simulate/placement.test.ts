@@ -1,7 +1,7 @@
 // The simulator's placer (chooseNode): the operator's scheduler's packing term by default, and
-// the `--placement predicted-end` experiment for predictive pools (docs/autoscaling.md): a busy
-// node whose running work ends soonest at or after the new subtask's predicted end, so a node is
-// not kept alive by one long subtask among short ones.
+// the `--placement predicted-end` experiment for predictive pools (docs/autoscaling.md): a node
+// whose running work is predicted to outlast the new subtask (the soonest ending), so a node is
+// not kept alive by one long subtask among short ones; else the scheduler's choice.
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,17 +38,17 @@ describe('chooseNode by predicted end (predictive pools, an experiment)', () => 
     { requested: used(2), pods: 2, endsAt: 1000 },
     { requested: used(0), pods: 0 },
   ];
-  test('a subtask ending at 900 s goes where the work ends soonest after it (1,000 s), not on the fullest node', () => {
+  test('a subtask ending at 900 s goes where the work outlasts it (1,000 s), not on the fullest node', () => {
     expect(chooseNode(nodes, request, shape, { binpack: true, endsAt: 900 })).toBe(1);
   });
-  test('a subtask ending at 50 s goes to the node ending at 100 s, the soonest at or after it', () => {
+  test('a subtask ending at 50 s goes to the node ending at 100 s: of those that outlast it, the soonest ending', () => {
     expect(chooseNode(nodes, request, shape, { binpack: true, endsAt: 50 })).toBe(0);
   });
-  test('when no running work lasts as long, the node whose work ends last', () => {
-    expect(chooseNode(nodes, request, shape, { binpack: true, endsAt: 5000 })).toBe(1);
+  test('when no running work lasts as long, the scheduler\'s choice (binpack: the fullest; spread: the empty node)', () => {
+    expect(chooseNode(nodes, request, shape, { binpack: true, endsAt: 5000 })).toBe(0);
+    expect(chooseNode(nodes, request, shape, { binpack: false, endsAt: 5000 })).toBe(2);
   });
-  test('an empty node only when no busy node has room; ties by the packing term', () => {
-    expect(chooseNode([nodes[2]!], request, shape, { binpack: true, endsAt: 900 })).toBe(0);
+  test('ties by the packing term', () => {
     const same = [
       { requested: used(2), pods: 2, endsAt: 1000 },
       { requested: used(5), pods: 5, endsAt: 1000 },
