@@ -210,9 +210,12 @@ function heldOutMixed(random: Random): Row[] {
 
 const SEEDS: Record<TraceKind, number> = { bursty: 20240601, diurnal: 20240602, steady: 20240603, production: 20240604, 'heldout-mixed': 20261202 };
 
-/** The rows of a shipped trace. */
-export function generateTrace(kind: TraceKind): Row[] {
-  const random = seededRandom(SEEDS[kind]);
+/**
+ * The rows of a shipped trace; with `seedOffset`, another draw of the same kind (its seed plus
+ * the offset), to check a policy on traces it was not tuned on.
+ */
+export function generateTrace(kind: TraceKind, seedOffset = 0): Row[] {
+  const random = seededRandom(SEEDS[kind] + seedOffset);
   switch (kind) {
     case 'bursty':
       return bursty(random);

@@ -33,6 +33,17 @@ describe('the shipped traces', () => {
   });
 });
 
+describe('other draws of the same kinds (generateTrace with a seed offset)', () => {
+  test.each([...TRACE_KINDS, ...HELD_OUT_KINDS])('%s, offset 1: different rows of the same shape', (kind) => {
+    const other = generateTrace(kind, 1);
+    expect(formatTrace(other)).not.toBe(formatTrace(generateTrace(kind)));
+    expect(formatTrace(generateTrace(kind, 0))).toBe(formatTrace(generateTrace(kind)));
+    const tasks = parseTrace(formatTrace(other));
+    expect(tasks.length).toBeGreaterThanOrEqual(200);
+    expect(tasks.at(-1)!.arrivalSeconds - tasks[0]!.arrivalSeconds).toBeGreaterThan(3 * 3600);
+  });
+});
+
 describe('predictive against threshold', () => {
   const results = new Map<string, SimulationResult[]>(TRACE_KINDS.map((kind) => [kind, simulateAll(trace(kind), poolsFor(kind))]));
   const of = (kind: string) => {
