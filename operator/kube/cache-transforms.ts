@@ -31,14 +31,25 @@ function containerOf(container: V1Container): V1Container {
   return pick(container, ['name', 'resources', 'restartPolicy']) as V1Container;
 }
 
-const POD_SPEC_READ = ['nodeName', 'schedulerName', 'nodeSelector', 'affinity', 'tolerations', 'overhead'] as const;
-const POD_STATUS_READ = ['phase', 'reason', 'message', 'conditions', 'startTime', 'containerStatuses', 'initContainerStatuses'] as const satisfies ReadonlyArray<keyof V1PodStatus>;
+const POD_SPEC_READ = ['nodeName', 'schedulerName', 'overhead'] as const;
+/** Read only to place a pod: a bound pod's are dropped. */
+const POD_PLACEMENT_READ = ['nodeSelector', 'affinity', 'tolerations'] as const;
+const POD_STATUS_READ = ['phase', 'reason', 'message', 'startTime', 'containerStatuses', 'initContainerStatuses'] as const satisfies ReadonlyArray<keyof V1PodStatus>;
+
+/** A pod's PodScheduled condition, the only one read (why a pod waits unbound); kubelet's four others go. */
+function podStatusOf(status: V1PodStatus): V1PodStatus {
+  const kept: V1PodStatus = pick(status, POD_STATUS_READ)!;
+  const scheduled = status.conditions?.filter((condition) => condition.type === 'PodScheduled');
+  if (scheduled && scheduled.length > 0) kept.conditions = scheduled;
+  return kept;
+}
 
 /**
  * A pod as the caches keep it: metadata (labels, annotations, owners, deletion), where it runs and
- * what it requests, its placement constraints (the scheduler binds pods it finds unbound), and its
- * status (phase, conditions, container states and the worker's termination message). Dropped:
- * env, volumes, mounts, images, commands, security contexts, IPs, and the inline input annotation.
+ * what it requests, while unbound its placement constraints (the scheduler binds pods it finds
+ * unbound), and its status (phase, the PodScheduled condition, container states and the worker's
+ * termination message). Dropped: env, volumes, mounts, images, commands, security contexts, IPs,
+ * the other conditions, a bound pod's constraints, and the inline input annotation.
  */
 export function cachedPod(pod: V1Pod): V1Pod {
   const spec = pod.spec;
@@ -50,12 +61,13 @@ export function cachedPod(pod: V1Pod): V1Pod {
       ? {
           spec: {
             ...pick(spec, POD_SPEC_READ),
+            ...(spec.nodeName ? {} : pick(spec, POD_PLACEMENT_READ)),
             containers: (spec.containers ?? []).map(containerOf),
             ...(spec.initContainers ? { initContainers: spec.initContainers.map(containerOf) } : {}),
           },
         }
       : {}),
-    ...(pod.status ? { status: pick(pod.status, POD_STATUS_READ) } : {}),
+    ...(pod.status ? { status: podStatusOf(pod.status) } : {}),
   } as V1Pod;
 }
 
