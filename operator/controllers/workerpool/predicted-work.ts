@@ -9,6 +9,7 @@ import { parseQuantity } from '../../core/placement/quantity.js';
 import { remainingSeconds, type Amounts, type PoolState, type PredictedWork } from '../../core/scaling/index.js';
 import type { ProviderInstance } from '../../providers/types.js';
 import { isTerminal } from '../subtask/decide.js';
+import { LABELS } from '../labels.js';
 
 export interface PredictedWorkInput {
   /** Every subtask the operator sees (terminal ones too: they tell the recent arrival rate). */
@@ -78,6 +79,8 @@ export function predictedWork({ subtasks, predictor, pool, nowMs, placedOn }: Pr
   const waiting: Array<{ subtask: Subtask; created: number; request: Amounts; seconds: number }> = [];
   const window = Math.max(1, pool.scaling.horizonSeconds + pool.scaling.scaleDownIdleSeconds);
   const arrived: Amounts = { cpu: 0, memoryBytes: 0, gpu: 0 };
+  /** Per task (its uid label), what its subtasks created within the horizon ask for together. */
+  const byTask = new Map<string, Amounts>();
   const hardware = { type: pool.hardware === 'gpu' ? ('gpu' as const) : ('cpu' as const) };
   for (const subtask of subtasks) {
     const phase = subtask.status?.phase;
@@ -99,6 +102,12 @@ export function predictedWork({ subtasks, predictor, pool, nowMs, placedOn }: Pr
       gpu: resources?.gpu ?? 0,
     };
     if (recent) for (const resource of ['cpu', 'memoryBytes', 'gpu'] as const) arrived[resource] += request[resource];
+    if (Number.isFinite(created) && nowMs - created < pool.scaling.horizonSeconds * 1000) {
+      const task = subtask.metadata.labels?.[LABELS.taskUid] ?? subtask.metadata.name ?? '';
+      const total = byTask.get(task) ?? { cpu: 0, memoryBytes: 0, gpu: 0 };
+      for (const resource of ['cpu', 'memoryBytes', 'gpu'] as const) total[resource] += request[resource];
+      byTask.set(task, total);
+    }
     if (ranHere) continue;
     const started = runsHere ? attemptStart(subtask) : undefined;
     const elapsed = started !== undefined ? Math.max(0, (nowMs - Date.parse(started)) / 1000) : 0;
@@ -111,7 +120,9 @@ export function predictedWork({ subtasks, predictor, pool, nowMs, placedOn }: Pr
   }
   const queued = waiting.sort(byArrival).map(({ request, seconds }) => ({ request, seconds }));
   const arrivingPerSecond: Amounts = { cpu: arrived.cpu / window, memoryBytes: arrived.memoryBytes / window, gpu: arrived.gpu / window };
-  return { ...work, running, queued, arrivingPerSecond };
+  const largestArrival: Amounts = { cpu: 0, memoryBytes: 0, gpu: 0 };
+  for (const total of byTask.values()) for (const resource of ['cpu', 'memoryBytes', 'gpu'] as const) largestArrival[resource] = Math.max(largestArrival[resource], total[resource]);
+  return { ...work, running, queued, arrivingPerSecond, largestArrival };
 }
 
 function timeMs(value: Date | string | undefined): number {

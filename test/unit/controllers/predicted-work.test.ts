@@ -7,6 +7,7 @@ import { subtaskSchema, type Subtask } from '../../../operator/api/subtask.js';
 import type { Prediction, PredictionQuery } from '../../../operator/core/predict/index.js';
 import { observedLaunchSeconds, predictedWork } from '../../../operator/controllers/workerpool/predicted-work.js';
 import { subtask } from '../../builders/index.js';
+import { LABELS } from '../../../operator/controllers/labels.js';
 import { kwokNode } from '../../support/kube-objects.js';
 import { cpuPool, busyNode, gpuPool, GI } from '../core/scaling/builders.js';
 
@@ -115,6 +116,22 @@ describe('predictedWork', () => {
     expect(work.arrivingPerSecond!.memoryBytes).toBeCloseTo(((4 + 2 + 8) * GI) / 1200, 0);
     // The finished one is no remaining work.
     expect(work.running).toHaveLength(2);
+  });
+
+  test('largestArrival: per resource, the most one task (by its uid label) asked for within horizonSeconds', () => {
+    const ofTask = (subtask: Subtask, uid: string): Subtask => ({ ...subtask, metadata: { ...subtask.metadata, labels: { ...subtask.metadata.labels, [LABELS.taskUid]: uid } } }) as Subtask;
+    const subtasks = [
+      // Task a: three subtasks of 1 core, 2 GiB, created 50-200 s ago.
+      ofTask(pending('a-0', 50), 'a'),
+      ofTask(pending('a-1', 100), 'a'),
+      ofTask(running('a-2', 'cpu-1', 10, 200), 'a'),
+      // Task b: one of 2 cores and 4 GiB within the horizon, and a bigger one 700 s ago (past the 600 s horizon, within the arrival window).
+      ofTask(running('b-0', 'cpu-1', 10, 100), 'b'),
+      ofTask(made('b-1', 700, { resources: { cpu: '8', memory: '32Gi' } }, { phase: 'Pending', attempts: 1 }), 'b'),
+    ];
+    const work = predictedWork({ subtasks, predictor: predictor({ map: 30 }), pool, nowMs: NOW_MS });
+    // a: 1 + 1 + 2 cores (a-2 is a running one: 2 cores, 4 GiB); b within the horizon: 2 cores.
+    expect(work.largestArrival).toEqual({ cpu: 4, memoryBytes: 8 * GI, gpu: 0 });
   });
 });
 
