@@ -223,9 +223,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         case 'delete-nodes': {
           // kwok nodes only: the real node's kubelet would register it again at once.
           const kwokBusy = () => { const kwok = new Set(readyNodes(pool)); return nodesRunningSubtasks(namespace).filter((n) => kwok.has(n)); };
+          // A tenth of the pool, each running subtasks: early on, bin-packing fills few nodes, so wait
+          // (up to 5 minutes) until that many are busy; then take what is.
+          const wanted = Math.max(1, Math.round(options.nodes / 10));
+          await waitUntil(`${wanted} nodes running subtasks`, () => kwokBusy().length >= wanted, 300_000).catch(() => undefined);
           await waitUntil('subtasks running', () => kwokBusy().length > 0, 300_000);
-          const busy = kwokBusy();
-          const victims = busy.slice(0, Math.max(1, Math.round(options.nodes / 10)));
+          const victims = kwokBusy().slice(0, wanted);
           // Cordoned first, so that no pod is bound there between the count and the deletion.
           kubectlOk(['cordon', ...victims]);
           await sleep(2000);
