@@ -17,7 +17,8 @@ function pick<T extends object, K extends keyof T>(source: T | undefined, keys: 
 }
 
 function metadataOf(metadata: V1ObjectMeta | undefined): V1ObjectMeta | undefined {
-  return metadata ? withoutUnreadMetadata({ metadata: { ...metadata } }).metadata : undefined;
+  // withoutUnreadMetadata builds a new metadata object: the parsed one is not changed.
+  return metadata ? withoutUnreadMetadata({ metadata }).metadata : undefined;
 }
 
 /** A pod's metadata without its inline input (up to 4 KiB a pod, read only by its own container). */

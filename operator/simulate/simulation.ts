@@ -24,8 +24,8 @@
 //   subtasks running and queued now, and each one's remaining or whole duration, exactly: what a
 //   perfect predictor of durations would say about work that has already arrived; and the
 //   resources requested by arrivals over the last horizonSeconds + scaleDownIdleSeconds, and the
-//   most one task of them asked for within horizonSeconds (largestArrival, which the WorkerPool
-//   controller does not give yet). Nothing about future arrivals. Each running subtask names its
+//   most one task of them asked for within horizonSeconds (largestArrival, as the WorkerPool
+//   controller gives it). Nothing about future arrivals. Each running subtask names its
 //   node. PoolState.launchSeconds is provisionSeconds.
 import { utilizationWith } from '../core/placement/fitness.js';
 import { parseQuantity } from '../core/placement/quantity.js';

@@ -97,7 +97,7 @@ export interface PredictedWork {
    * the last horizonSeconds asked for: the size of the recent arrivals, which a rate does not
    * tell. With it (and `running`), the first removal after a scale-up keeps room for such a task,
    * and the pool counts as busy by what will still run a launch from now (detailedDecision).
-   * Omitted: neither (the WorkerPool controller does not give it yet; the simulator does).
+   * Omitted: neither. The WorkerPool controller (predicted-work.ts) and the simulator give it.
    */
   largestArrival?: Amounts;
   /** The pending subtasks of `pending`, in queue order, each with its predicted seconds (with `running`). */
